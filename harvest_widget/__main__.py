@@ -1,0 +1,5 @@
+import sys
+
+from harvest_widget.main import main
+
+sys.exit(main())

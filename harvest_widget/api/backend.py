@@ -1,0 +1,47 @@
+"""The seam between the engine and a Harvest API version (v1 `/daily`, v2 REST).
+
+The engine, the CLI and the GUI program against `Backend` only. Implementations translate to and
+from `core` values and raise only `api.errors.HarvestError` subclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from harvest_widget.core.account import WhoAmI
+from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, TimerResult
+
+
+class Backend(Protocol):
+    def whoami(self) -> WhoAmI:
+        """The user and company behind the credentials; also the credential check."""
+        ...
+
+    def day(self, date: dt.date) -> Day:
+        """The user's entries on `date`, with the project/task pairs they may track to."""
+        ...
+
+    def entry(self, entry_id: int) -> Entry:
+        """One entry, freshly read (raises NotFoundError when it is gone)."""
+        ...
+
+    def create(self, draft: EntryDraft) -> TimerResult:
+        """Create an entry; a draft without hours starts its timer (stopping any other)."""
+        ...
+
+    def update(self, entry_id: int, changes: EntryChanges) -> Entry:
+        """Change an entry and return it as the server now has it."""
+        ...
+
+    def delete(self, entry_id: int) -> None: ...
+
+    def start(self, entry_id: int) -> TimerResult:
+        """Start the entry's timer (stopping any other); the returned entry's id may differ."""
+        ...
+
+    def stop(self, entry_id: int) -> Entry: ...
+
+    def find_running(self) -> Entry | None:
+        """The user's running entry, whatever its day, or None."""
+        ...

@@ -1,0 +1,1 @@
+"""Domain types and pure functions. No I/O, no Qt."""
