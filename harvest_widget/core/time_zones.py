@@ -186,3 +186,15 @@ def iana_zone_name(harvest_name: str | None) -> str:
 def harvest_zone_name(iana_name: str) -> str | None:
     """The first Rails zone name for an IANA zone (what a Harvest server would report), or None."""
     return next((rails for rails, iana in _RAILS_TO_IANA.items() if iana == iana_name), None)
+
+
+def iana_zone_from_utc_offset(offset_seconds: int | None) -> str:
+    """A fixed-offset IANA zone ("Etc/GMT-2" is UTC+2) for a whole-hour offset, else "UTC".
+
+    The last resort when Harvest sends only a UTC offset: right today, wrong across DST changes.
+    """
+    if offset_seconds is None or offset_seconds % 3600 or not -12 <= offset_seconds // 3600 <= 14:
+        return "UTC"
+    hours = offset_seconds // 3600
+    # POSIX sign convention: Etc/GMT-2 is two hours AHEAD of UTC.
+    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
