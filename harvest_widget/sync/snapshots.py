@@ -19,10 +19,9 @@ from typing import Literal
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.core.durations import hours_to_seconds
 from harvest_widget.core.timesheet import Entry, Project
+from harvest_widget.store.outbox import OpKind, OpState
 
 EntryState = Literal["synced", "pending", "conflict", "failed"]
-OpKind = Literal["create", "start", "stop", "update", "delete"]
-OpState = Literal["pending", "in_flight", "conflict", "failed"]
 ConflictAction = Literal["retry", "recreate", "discard"]
 
 
@@ -98,6 +97,18 @@ class DaySnapshot:
 
     def entry(self, entry_id: int) -> LocalEntry | None:
         return next((e for e in self.entries if e.entry.id == entry_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCombination:
+    """Something the user tracked lately, offered as a one-click start."""
+
+    project_id: int
+    task_id: int
+    notes: str
+    project_name: str = ""
+    task_name: str = ""
+    client_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
