@@ -66,11 +66,13 @@ _ENTRY_COLUMNS = (
 )
 
 
+_PLACEHOLDERS = ", ".join("?" * (_ENTRY_COLUMNS.count(",") + 2))
+
+
 def put_entry(conn: sqlite3.Connection, account: str, cached: CachedEntry) -> None:
     e = cached.entry
     conn.execute(
-        f"INSERT OR REPLACE INTO entries (account, {_ENTRY_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO entries (account, {_ENTRY_COLUMNS}) VALUES ({_PLACEHOLDERS})",
         (
             account,
             e.id,
