@@ -9,12 +9,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 
 from harvest_widget.paths import HOME_ENV, AppPaths, app_paths
 from tests.memory_keyring import MemoryKeyring
+
+if TYPE_CHECKING:
+    from harvest_widget.sandbox import Sandbox
 
 
 @pytest.fixture
@@ -34,3 +38,15 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A local Harvest on an ephemeral loopback port (wall clock, default throttle), stopped after."""
+    from harvest_widget.sandbox import Sandbox
+
+    server = Sandbox().start()
+    try:
+        yield server
+    finally:
+        server.stop()
