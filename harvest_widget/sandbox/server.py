@@ -91,6 +91,8 @@ def abort_connection(connection: socket.socket) -> None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = f"harvest-widget-sandbox/{__version__}"
+    # Headers and body go out in two writes; with Nagle on, the body waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
     def do_GET(self) -> None:
