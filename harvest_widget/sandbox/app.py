@@ -23,7 +23,8 @@ from harvest_widget.sandbox.request_log import LoggedRequest, RequestLog
 from harvest_widget.sandbox.server import Dispatcher, SandboxHTTPServer
 from harvest_widget.sandbox.throttle import Throttle
 from harvest_widget.sandbox.v1 import V1Routes
-from harvest_widget.sandbox.world import SandboxEntry, SandboxUser, World
+from harvest_widget.sandbox.v2 import HarvestIdRoutes, V2Routes
+from harvest_widget.sandbox.world import Catalog, SandboxEntry, SandboxUser, World
 
 
 class Sandbox:
@@ -36,12 +37,13 @@ class Sandbox:
         data_file: str | Path | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        catalog: Catalog | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else WallClock()
         self.host = host
         self._port = port
         self.data_file = Path(data_file) if data_file is not None else None
-        catalog = demo_catalog()
+        catalog = catalog if catalog is not None else demo_catalog()
         sheets = load_timesheets(self.data_file) if self.data_file is not None else None
         fresh = sheets is None
         if sheets is None:
@@ -59,6 +61,9 @@ class Sandbox:
         self.register(V1Routes(self.world, self.gate, self.throttle))
         self.register(OAuthRoutes(self.world, self.authority))
         self.register(ControlRoutes(self.faults, self.throttle, self.request_log))
+        self.v2 = V2Routes(self.world, self.authority, self.throttle)  # tests may set .v2.page_size
+        self.register(self.v2)
+        self.register(HarvestIdRoutes(self.world, self.authority))
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -13,18 +13,6 @@ from harvest_widget.sandbox import Fault, Sandbox
 UA = {"User-Agent": "harvest-widget-tests (tests@example.com)"}
 
 
-@pytest.fixture
-def sandbox(sandbox: Sandbox) -> Sandbox:
-    # TEMPORARY until app.py registers v2 itself.
-    if not hasattr(sandbox, "v2"):
-        from harvest_widget.sandbox.v2 import HarvestIdRoutes, V2Routes
-
-        sandbox.v2 = V2Routes(sandbox.world, sandbox.authority, sandbox.throttle)  # type: ignore[attr-defined]
-        sandbox.register(sandbox.v2)  # type: ignore[attr-defined]
-        sandbox.register(HarvestIdRoutes(sandbox.world, sandbox.authority))
-    return sandbox
-
-
 def v2(sandbox: Sandbox, user: str = "admin") -> requests.Session:
     session = requests.Session()
     person = sandbox.users[user]
