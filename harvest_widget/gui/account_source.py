@@ -1,0 +1,67 @@
+"""The worker's way to an engine: saved settings + keyring secrets through `connection`.
+
+Runs on the worker thread only (it reads the keyring and opens SQLite).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from harvest_widget import connection
+from harvest_widget.credentials import CredentialStore, Secrets
+from harvest_widget.gui.worker import SignInRequest
+from harvest_widget.paths import AppPaths
+from harvest_widget.settings import Settings, load_settings, save_settings
+from harvest_widget.sync.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+class AccountSource:
+    """Implements `worker.EngineSource` for this home (`paths`) and keyring (`credentials`)."""
+
+    def __init__(self, paths: AppPaths, credentials: CredentialStore | None = None) -> None:
+        self._paths = paths
+        self._credentials = credentials or CredentialStore()
+        self._engine: Engine | None = None
+
+    def settings(self) -> Settings:
+        return load_settings(self._paths)
+
+    def save_settings(self, settings: Settings) -> Settings:
+        save_settings(self._paths, settings)
+        return settings
+
+    def open(self) -> Engine | None:
+        settings = self.settings()
+        if not settings.is_signed_in:
+            return None
+        try:
+            self._engine = connection.open_engine(self._paths, settings, self._credentials)
+        except connection.NotSignedInError:
+            log.info("saved sign-in has no secret in the keyring; asking to sign in")
+            return None
+        return self._engine
+
+    def sign_in(self, request: SignInRequest) -> Engine:
+        token = request.token is not None
+        settings = self.settings().replace(
+            server_url=request.server_url,
+            email=request.email,
+            auth_kind="oauth" if token else "basic",
+            data_format=request.data_format,
+            api_version="v1",
+        )
+        secrets = Secrets(access_token=request.token) if token else Secrets(password=request.password)
+        saved, _ = connection.sign_in(self._paths, settings, secrets, self._credentials)
+        engine = connection.open_engine(self._paths, saved, self._credentials, secrets=secrets)
+        engine.sign_in()
+        self._engine = engine
+        return engine
+
+    def sign_out(self) -> None:
+        connection.sign_out(self._paths, self.settings(), self._credentials)
+
+    def close(self) -> None:
+        # The engine's SQLite connection closes when the last reference goes (Engine has no close()).
+        self._engine = None

@@ -1,0 +1,248 @@
+"""Wires the worker, the timesheet window, the tray and the dialogs together.
+
+The shell holds no data of its own beyond the latest answers (settings, who am I); everything it
+shows comes from the worker's signals, and every user intent goes to the worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from harvest_widget.core.account import WhoAmI
+from harvest_widget.core.calendar import today_in
+from harvest_widget.gui.settings_dialog import SettingsDialog, confirm_sign_out
+from harvest_widget.gui.sign_in_dialog import SignInDialog
+from harvest_widget.gui.timesheet_window import TimesheetWindow
+from harvest_widget.gui.tray import TrayIcon
+from harvest_widget.gui.worker import DayView, EngineSource, EngineWorker, SignInRequest, WorkerHandle
+from harvest_widget.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TRAY_RETRY_MS = 1000
+TRAY_RETRIES = 15
+ROLLOVER_CHECK_MS = 30_000
+
+
+class Shell(QObject):
+    """The app's objects; `start()` shows them, `shutdown()` stops the worker cleanly."""
+
+    quit_requested = Signal()
+    view_shown = Signal(object)  # DayView, after the window and the tray showed it
+
+    def __init__(
+        self,
+        source: EngineSource,
+        *,
+        tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tray_available = tray_available
+        self.worker = EngineWorker(source)
+        self.handle = WorkerHandle(self.worker, self)
+        self.window = TimesheetWindow(self.handle)
+        self.tray = TrayIcon(self.handle, parent=self)
+        self.sign_in_dialog: SignInDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self._settings = Settings()
+        self._whoami: WhoAmI | None = None
+        self._today: dt.date | None = None
+        self._signed_in = False
+        self._hidden_start = False
+
+        worker = self.worker
+        worker.view_ready.connect(self._on_view_ready)
+        worker.signed_in.connect(self._on_signed_in)
+        worker.sign_in_failed.connect(self._on_sign_in_failed)
+        worker.needs_sign_in.connect(self._on_needs_sign_in)
+        worker.signed_out.connect(self._on_signed_out)
+        worker.settings_loaded.connect(self._on_settings_loaded)
+        worker.notes_found.connect(self._on_notes_found)
+        worker.failed.connect(self._on_failed)
+
+        window = self.window
+        window.visibility_changed.connect(self._on_window_visibility_changed)
+        window.settings_requested.connect(self.open_settings)
+        window.sign_out_requested.connect(self.sign_out)
+        window.quit_requested.connect(self.quit_requested)
+
+        tray = self.tray
+        tray.toggle_window_requested.connect(self.toggle_window)
+        tray.open_window_requested.connect(self.open_window)
+        tray.new_entry_requested.connect(self.new_entry)
+        tray.settings_requested.connect(self.open_settings)
+        tray.sign_out_requested.connect(self.sign_out)
+        tray.quit_requested.connect(self.quit_requested)
+        tray.menu_opened.connect(self.handle.refresh)
+
+        self._rollover = QTimer(self)
+        self._rollover.setInterval(ROLLOVER_CHECK_MS)
+        self._rollover.timeout.connect(self.check_rollover)
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def start(self, *, hidden: bool = False, sign_in: SignInRequest | None = None) -> None:
+        self._hidden_start = hidden
+        self.handle.start(sign_in)
+        self._rollover.start()
+        self._show_tray_when_available(0)
+        if not hidden:
+            self.window.show()
+
+    def shutdown(self) -> None:
+        self._rollover.stop()
+        self.tray.hide()
+        self.handle.shutdown()
+        for dialog in (self.sign_in_dialog, self.settings_dialog):
+            if dialog is not None:
+                dialog.close()
+        self.window.hide()
+
+    def _show_tray_when_available(self, attempt: int) -> None:
+        if self._tray_available():
+            self.tray.show()
+            return
+        if attempt < TRAY_RETRIES:
+            QTimer.singleShot(TRAY_RETRY_MS, lambda: self._show_tray_when_available(attempt + 1))
+            return
+        log.warning(
+            "no system tray after %d s; showing the window instead", TRAY_RETRIES * TRAY_RETRY_MS // 1000
+        )
+        self.tray.show()
+        if self._hidden_start:
+            self.window.bring_forward()
+
+    # ---- intents ------------------------------------------------------------------------------
+    def toggle_window(self) -> None:
+        if self.window.isVisible():
+            self.window.hide()
+        else:
+            self.open_window()
+
+    def open_window(self) -> None:
+        if not self._signed_in:
+            self.show_sign_in()
+            return
+        self.window.bring_forward()
+
+    def new_entry(self) -> None:
+        self.open_window()
+        if self._signed_in:
+            self.window.focus_quick_entry()
+
+    def show_sign_in(self) -> None:
+        if self.sign_in_dialog is None:
+            dialog = SignInDialog()
+            dialog.submitted.connect(self.handle.sign_in)
+            dialog.demo_requested.connect(self._launch_demo)
+            dialog.rejected.connect(self._on_sign_in_dialog_closed)
+            self.sign_in_dialog = dialog
+        self.sign_in_dialog.show()
+        self.sign_in_dialog.raise_()
+        self.sign_in_dialog.activateWindow()
+
+    def open_settings(self) -> None:
+        pending = self._pending_changes()
+        dialog = SettingsDialog(self._settings, pending, self.window if self.window.isVisible() else None)
+        dialog.saved.connect(self.handle.save_settings)
+        dialog.sign_out_confirmed.connect(self.handle.sign_out)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def sign_out(self) -> None:
+        if confirm_sign_out(self.window if self.window.isVisible() else None, self._pending_changes()):
+            self.handle.sign_out()
+
+    def check_rollover(self) -> None:
+        """Midnight in the user's Harvest zone: "today" moves on without a restart."""
+        if self._whoami is None:
+            return
+        today = today_in(self._whoami.time_zone)
+        if self._today is not None and today != self._today:
+            log.info("the day rolled over to %s", today)
+            was_on_today = self.window.shown_date() in (None, self._today)
+            self._today = today
+            if was_on_today:
+                self.handle.show_day(None)
+            else:
+                self.handle.sync_now()
+        self._today = today
+
+    def _launch_demo(self) -> None:
+        program, args = (
+            (sys.executable, ["--demo"])
+            if getattr(sys, "frozen", False)
+            else (sys.executable, ["-m", "harvest_widget", "--demo"])
+        )
+        if not QProcess.startDetached(program, args)[0]:
+            self._on_failed("The demo could not be started.", f"{program} {' '.join(args)}")
+
+    def _pending_changes(self) -> int:
+        view = self.window.current_view()
+        return view.today.status.pending_ops if view else 0
+
+    # ---- worker answers -----------------------------------------------------------------------
+    def _on_view_ready(self, view: DayView) -> None:
+        self.window.show_view(view)
+        self.tray.show_view(view, throttled=self.window.status_line.is_throttled())
+        if self._today is None:
+            self._today = view.today.date
+        self.view_shown.emit(view)
+
+    def _on_signed_in(self, whoami: WhoAmI) -> None:
+        self._whoami = whoami
+        self._signed_in = True
+        self._today = None
+        self.window.set_whoami(whoami)
+        self.tray.set_signed_in(True)
+        self.tray.set_hours_format(self.window.hours_format())
+        if self.sign_in_dialog is not None:
+            dialog, self.sign_in_dialog = self.sign_in_dialog, None
+            dialog.rejected.disconnect(self._on_sign_in_dialog_closed)
+            dialog.accept()
+            dialog.deleteLater()
+            if not self._hidden_start:
+                self.window.bring_forward()
+
+    def _on_sign_in_failed(self, message: str) -> None:
+        if self.sign_in_dialog is None:
+            self.show_sign_in()
+        assert self.sign_in_dialog is not None
+        self.sign_in_dialog.show_failure(message)
+
+    def _on_needs_sign_in(self) -> None:
+        self._signed_in = False
+        self.tray.set_signed_in(False)
+        self.window.hide()
+        self.show_sign_in()
+
+    def _on_sign_in_dialog_closed(self) -> None:
+        self.sign_in_dialog = None
+
+    def _on_signed_out(self) -> None:
+        self._whoami = None
+        self._signed_in = False
+
+    def _on_settings_loaded(self, settings: Settings) -> None:
+        self._settings = settings
+        self.window.set_hours_override(settings.hours_format)
+        self.tray.set_hours_format(self.window.hours_format())
+
+    def _on_notes_found(self, prefix: str, notes: tuple[str, ...]) -> None:
+        if self.window.quick_entry.notes.text() == prefix:
+            self.window.quick_entry.set_note_suggestions(notes)
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self.window.status_line.show_error(message, details)
+        if self._settings.notifications and not self.window.isVisible() and self.tray.icon.isVisible():
+            self.tray.icon.showMessage("Harvest widget", message, QSystemTrayIcon.MessageIcon.Warning)
+
+    def _on_window_visibility_changed(self, visible: bool) -> None:
+        if visible and self._signed_in:
+            self.handle.refresh()

@@ -1,0 +1,182 @@
+"""First run: sign in with account URL + email + password, or an OAuth token; or try the demo.
+
+The dialog only collects input; the worker verifies it with Harvest (the dialog shows a busy state
+meanwhile and stays responsive) and stores the secret in the keyring.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from harvest_widget.gui.worker import SignInRequest
+
+
+def normalized_account_url(text: str) -> str:
+    """'acme' -> 'https://acme.harvestapp.com'; full URLs are kept (without a trailing slash)."""
+    url = text.strip().rstrip("/")
+    if url and "://" not in url:
+        url = f"https://{url}" if "." in url else f"https://{url}.harvestapp.com"
+    return url
+
+
+class SignInDialog(QDialog):
+    """Emits `submitted(SignInRequest)`; call `show_failure` or `accept` when the worker answers."""
+
+    submitted = Signal(object)
+    demo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign in to Harvest")
+        self.setMinimumWidth(440)
+        intro = QLabel(
+            "Track time from the tray. Sign in with your Harvest account, or try the demo first.", self
+        )
+        intro.setWordWrap(True)
+        self.account_url = QLineEdit(self)
+        self.account_url.setPlaceholderText("yourcompany.harvestapp.com")
+        self.email = QLineEdit(self)
+        self.email.setPlaceholderText("you@example.com")
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token = QLineEdit(self)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("OAuth access token")
+        self.data_format = QComboBox(self)
+        self.data_format.addItem("JSON", "json")
+        self.data_format.addItem("XML", "xml")
+        self.use_password = QRadioButton("Email and password", self)
+        self.use_token = QRadioButton("OAuth token", self)
+        self.use_password.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.use_password)
+        group.addButton(self.use_token)
+        self.use_password.toggled.connect(self._update_mode)
+        kind = QHBoxLayout()
+        kind.addWidget(self.use_password)
+        kind.addWidget(self.use_token)
+        kind.addStretch(1)
+
+        self.form = QFormLayout()
+        self.form.addRow("Account", self.account_url)
+        self.form.addRow("Sign in with", kind)
+        self.form.addRow("Email", self.email)
+        self.form.addRow("Password", self.password)
+        self.form.addRow("Token", self.token)
+        self.form.addRow("Data format", self.data_format)
+
+        self.error = QLabel(self)
+        self.error.setObjectName("signInError")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(6)
+        self.busy.hide()
+
+        self.demo_button = QPushButton("Try the demo", self)
+        self.demo_button.setToolTip(
+            "Open a sample timesheet on a local practice server; nothing is sent to Harvest"
+        )
+        self.cancel_button = QPushButton("Cancel", self)
+        self.sign_in_button = QPushButton("Sign in", self)
+        self.sign_in_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_in_button)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(intro)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.busy)
+        layout.addLayout(buttons)
+
+        self.sign_in_button.clicked.connect(self._on_sign_in)
+        self.cancel_button.clicked.connect(self.reject)
+        self.demo_button.clicked.connect(self.demo_requested)
+        self._update_mode()
+
+    def _update_mode(self) -> None:
+        token = self.use_token.isChecked()
+        for widget, visible in ((self.email, not token), (self.password, not token), (self.token, token)):
+            widget.setVisible(visible)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(visible)
+
+    def set_busy(self, busy: bool) -> None:
+        for widget in (
+            self.account_url,
+            self.email,
+            self.password,
+            self.token,
+            self.data_format,
+            self.sign_in_button,
+            self.demo_button,
+        ):
+            widget.setEnabled(not busy)
+        self.busy.setVisible(busy)
+        self.sign_in_button.setText("Checking with Harvest…" if busy else "Sign in")
+        if busy:
+            self.error.hide()
+
+    def show_failure(self, message: str) -> None:
+        self.set_busy(False)
+        self.error.setText(message)
+        self.error.show()
+        self.password.selectAll()
+        (self.token if self.use_token.isChecked() else self.password).setFocus()
+
+    def _missing(self) -> str | None:
+        if not self.account_url.text().strip():
+            return "Enter your Harvest account address, such as yourcompany.harvestapp.com."
+        if self.use_token.isChecked():
+            return None if self.token.text().strip() else "Paste your OAuth access token."
+        if "@" not in self.email.text():
+            return "Enter the email address you sign in to Harvest with."
+        if not self.password.text():
+            return "Enter your Harvest password."
+        return None
+
+    def _on_sign_in(self) -> None:
+        problem = self._missing()
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        token = self.use_token.isChecked()
+        request = SignInRequest(
+            server_url=normalized_account_url(self.account_url.text()),
+            email="" if token else self.email.text().strip(),
+            password=None if token else self.password.text(),
+            token=self.token.text().strip() if token else None,
+            data_format=str(self.data_format.currentData()),
+        )
+        self.set_busy(True)
+        self.submitted.emit(request)
+
+    def keyPressEvent(self, event: object) -> None:
+        # Escape while checking must not leave a half-finished sign-in behind the user's back.
+        if getattr(event, "key", lambda: None)() == Qt.Key.Key_Escape and self.busy.isVisible():
+            return
+        super().keyPressEvent(event)  # type: ignore[arg-type]

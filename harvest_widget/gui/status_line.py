@@ -1,0 +1,104 @@
+"""The window's status line: last sync, changes waiting, throttle countdown, offline, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+
+from harvest_widget.sync.snapshots import SyncStatus
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def describe_status(
+    status: SyncStatus, now: dt.datetime, *, syncing: bool = False, local_zone: dt.tzinfo | None = None
+) -> str:
+    """One line for the user, trouble first: 'Harvest asked us to wait 12 s · 3 changes waiting'."""
+    parts: list[str] = []
+    if status.auth_failed:
+        parts.append("Harvest no longer accepts your sign-in; sign in again")
+    elif status.throttled_until is not None and status.throttled_until > now:
+        seconds = math.ceil((status.throttled_until - now).total_seconds())
+        parts.append(f"Harvest asked us to wait {seconds} s")
+    elif status.offline:
+        parts.append("Offline: changes are kept here and sync when Harvest is reachable")
+    elif syncing:
+        parts.append("Syncing…")
+    if status.pending_ops:
+        parts.append(f"{status.pending_ops} change{'s' if status.pending_ops != 1 else ''} waiting")
+    problems = status.conflicts + status.failed_ops
+    if problems:
+        parts.append(
+            f"{problems} change{'s' if problems != 1 else ''} need{'s' if problems == 1 else ''} your attention"
+        )
+    if status.last_sync_at is not None:
+        parts.append(f"Synced {status.last_sync_at.astimezone(local_zone).strftime('%H:%M')}")
+    elif not parts:
+        parts.append("Not synced yet")
+    return " · ".join(parts)
+
+
+class StatusLine(QWidget):
+    """Shows `describe_status` live (the throttle countdown ticks) and the latest error with details."""
+
+    def __init__(self, parent: QWidget | None = None, *, now: Callable[[], dt.datetime] = _utc_now) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._status = SyncStatus()
+        self._syncing = False
+        self.text = QLabel(self)
+        self.text.setObjectName("statusText")
+        self.error = QLabel(self)
+        self.error.setObjectName("statusError")
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.details_button = QPushButton("Details…", self)
+        self.details_button.setFlat(True)
+        self.details_button.setToolTip("Show what exactly went wrong")
+        self.details_button.clicked.connect(self._show_details)
+        self._details = ""
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.error, 2)
+        layout.addWidget(self.details_button)
+        self.show_error("", "")
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._render)
+
+    def set_status(self, status: SyncStatus, *, syncing: bool = False) -> None:
+        self._status = status
+        self._syncing = syncing
+        if not (status.offline or status.throttled_until or status.auth_failed) and not status.last_error:
+            self.show_error("", "")
+        self._render()
+
+    def is_throttled(self) -> bool:
+        until = self._status.throttled_until
+        return until is not None and until > self._now()
+
+    def show_error(self, message: str, details: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self._details = details
+        self.details_button.setVisible(bool(message and details))
+
+    def _render(self) -> None:
+        self.text.setText(describe_status(self._status, self._now(), syncing=self._syncing))
+        if self.is_throttled():
+            if not self._countdown.isActive():
+                self._countdown.start()
+        elif self._countdown.isActive():
+            self._countdown.stop()
+
+    def _show_details(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "What went wrong", self.error.text(), parent=self)
+        box.setDetailedText(self._details)
+        box.open()

@@ -1,0 +1,503 @@
+"""The one thread that owns the engine: local operations, cache reads and every network call.
+
+The GUI talks to it only through `WorkerHandle`: its methods emit queued signals that run the
+worker's slots on the worker thread; the worker answers with immutable values (`DayView`, `WhoAmI`,
+`Settings`) and user-ready sentences. The engine itself is created on the worker thread (the queued
+"open" command), so no SQLite handle, keyring call or socket ever lives on the GUI thread.
+
+Syncing: after every local operation, on a jittered timer, when a window or menu opens, on wake
+(a wall-clock jump the monotonic clock did not see) and while offline with back-off. Requests are
+coalesced: however many arrive while a sync runs, one more sync follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from harvest_widget.api.errors import AuthError, HarvestError
+from harvest_widget.core.account import WhoAmI
+from harvest_widget.core.calendar import week_of
+from harvest_widget.core.timesheet import Entry, EntryChanges, EntryDraft
+from harvest_widget.settings import Settings
+from harvest_widget.sync.engine import Engine
+from harvest_widget.sync.snapshots import DaySnapshot, RecentCombination
+
+log = logging.getLogger(__name__)
+
+LOCAL_SYNC_DELAY_MS = 300  # batch a burst of edits into one drain
+WAKE_CHECK_MS = 20_000
+WAKE_GAP_SECONDS = 30.0
+OFFLINE_RETRY_FIRST_S = 15.0
+REFRESH_ON_OPEN_MIN_AGE_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRequest:
+    """What the sign-in dialog collected; exactly one of `password` and `token` is set."""
+
+    server_url: str
+    email: str = ""
+    password: str | None = None
+    token: str | None = None
+    data_format: str = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    """Everything the window and the tray show, from one moment of the cache."""
+
+    shown: DaySnapshot
+    today: DaySnapshot
+    week: tuple[tuple[dt.date, Decimal], ...]
+    recent: tuple[RecentCombination, ...]
+    syncing: bool = False
+
+
+class EngineSource(Protocol):
+    """Where the worker gets its engine from (settings + keyring + connection); runs on the worker."""
+
+    def open(self) -> Engine | None:
+        """The engine for the saved sign-in, or None when nobody is signed in."""
+        ...
+
+    def sign_in(self, request: SignInRequest) -> Engine:
+        """Verify the credentials with Harvest, then save settings and secrets; raises on failure."""
+        ...
+
+    def sign_out(self) -> None:
+        """Forget the secrets and the sign-in (the cache stays until the next sign-in)."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine's store."""
+        ...
+
+    def settings(self) -> Settings: ...
+
+    def save_settings(self, settings: Settings) -> Settings: ...
+
+
+def user_message(error: BaseException) -> str:
+    """One sentence for the user; tracebacks go to the log and the details view, never here."""
+    if isinstance(error, AuthError):
+        return "Harvest did not accept the email and password (or token); check them and sign in again."
+    message = getattr(error, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    return f"Something went wrong ({type(error).__name__}: {error}); the details are in the log."
+
+
+class EngineWorker(QObject):
+    """Lives on its own thread; every slot runs there. Never call its slots directly from the GUI."""
+
+    view_ready = Signal(object)  # DayView
+    signed_in = Signal(object)  # WhoAmI
+    sign_in_failed = Signal(str)
+    signed_out = Signal()
+    needs_sign_in = Signal()
+    settings_loaded = Signal(object)  # Settings
+    notes_found = Signal(str, object)  # prefix, tuple[str, ...]
+    failed = Signal(str, str)  # sentence, details
+    sync_finished = Signal(object)  # SyncReport
+    closed = Signal()
+
+    def __init__(
+        self,
+        source: EngineSource,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._engine: Engine | None = None
+        self._wall_clock = wall_clock
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
+        self._shown_day: dt.date | None = None
+        self._refresh_interval_s = 300.0
+        self._syncing = False
+        self._last_sync_done: float | None = None
+        self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+        # Children move with the worker to its thread, so these timers fire there.
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setSingleShot(True)
+        self._sync_timer.timeout.connect(self._run_sync)
+        self._wake_timer = QTimer(self)
+        self._wake_timer.setInterval(WAKE_CHECK_MS)
+        self._wake_timer.timeout.connect(self._check_wake)
+        self._wake_marks = (wall_clock(), monotonic())
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    @Slot(object)
+    def open(self, sign_in: SignInRequest | None = None) -> None:
+        """Open the saved sign-in, or sign in with `sign_in` (the demo) instead."""
+        if sign_in is not None:
+            self._wake_timer.start()
+            self.sign_in(sign_in)
+            return
+        with self._reporting("opening the timesheet"):
+            settings = self._source.settings()
+            self._apply_settings(settings)
+            self.settings_loaded.emit(settings)
+            self._engine = self._source.open()
+            self._wake_marks = (self._wall_clock(), self._monotonic())
+            self._wake_timer.start()
+            if self._engine is None:
+                self.needs_sign_in.emit()
+                return
+            whoami = self._engine.whoami()
+            if whoami is not None:
+                self.signed_in.emit(whoami)
+            self._emit_view()
+            self._request_sync(0)
+
+    @Slot()
+    def close(self) -> None:
+        self._sync_timer.stop()
+        self._wake_timer.stop()
+        with self._reporting("closing the cache"):
+            self._engine = None
+            self._source.close()
+        self.closed.emit()
+
+    @Slot(object)
+    def sign_in(self, request: SignInRequest) -> None:
+        try:
+            self._source.close()
+            self._engine = None
+            self._engine = self._source.sign_in(request)
+            whoami = self._engine.whoami()
+        except Exception as error:
+            log.warning(
+                "sign-in failed: %s", type(error).__name__, exc_info=not isinstance(error, HarvestError)
+            )
+            self.sign_in_failed.emit(user_message(error))
+            return
+        self.settings_loaded.emit(self._source.settings())
+        if whoami is not None:
+            self.signed_in.emit(whoami)
+        self._shown_day = None
+        self._emit_view()
+        self._request_sync(0)
+
+    @Slot()
+    def sign_out(self) -> None:
+        with self._reporting("signing out"):
+            self._sync_timer.stop()
+            self._engine = None
+            self._source.close()
+            self._source.sign_out()
+            self.signed_out.emit()
+            self.needs_sign_in.emit()
+
+    @Slot(object)
+    def save_settings(self, settings: Settings) -> None:
+        with self._reporting("saving the settings"):
+            saved = self._source.save_settings(settings)
+            self._apply_settings(saved)
+            self.settings_loaded.emit(saved)
+            self._schedule_next()
+
+    # ---- navigation and reads -----------------------------------------------------------------
+    @Slot(object)
+    def show_day(self, day: dt.date | None) -> None:
+        """Show `day` (None: today in the user's Harvest zone); refresh it from Harvest too."""
+        self._shown_day = day
+        if self._engine is None:
+            return
+        with self._reporting("reading the day"):
+            self._emit_view()
+        self._request_sync(0)
+
+    @Slot()
+    def refresh(self) -> None:
+        """A window or menu opened: refresh unless a sync just finished (or one is due anyway)."""
+        recent = (
+            self._last_sync_done is not None
+            and self._monotonic() - self._last_sync_done < REFRESH_ON_OPEN_MIN_AGE_S
+        )
+        if not recent:
+            self._request_sync(0)
+
+    @Slot()
+    def sync_now(self) -> None:
+        self._request_sync(0)
+
+    @Slot(str)
+    def suggest_notes(self, prefix: str) -> None:
+        if self._engine is None:
+            return
+        with self._reporting("looking up earlier notes"):
+            self.notes_found.emit(prefix, self._engine.note_suggestions(prefix))
+
+    # ---- local operations ----------------------------------------------------------------------
+    @Slot(object)
+    def create(self, draft: EntryDraft) -> None:
+        self._local("saving the entry", lambda engine: engine.create(draft))
+
+    @Slot(int)
+    def start(self, entry_id: int) -> None:
+        self._local("starting the timer", lambda engine: engine.start(entry_id))
+
+    @Slot(object, str)
+    def start_recent(self, project_task: tuple[int, int], notes: str) -> None:
+        """Continue a recent project/task/notes combination: a new running entry today."""
+
+        def act(engine: Engine) -> DaySnapshot:
+            project_id, task_id = project_task
+            return engine.start_new(
+                EntryDraft(project_id=project_id, task_id=task_id, spent_on=engine.today(), notes=notes)
+            )
+
+        self._local("starting the timer", act)
+
+    @Slot(int)
+    def stop(self, entry_id: int) -> None:
+        self._local("stopping the timer", lambda engine: engine.stop(entry_id))
+
+    @Slot(int, object)
+    def edit(self, entry_id: int, changes: EntryChanges) -> None:
+        self._local("changing the entry", lambda engine: engine.edit(entry_id, changes))
+
+    @Slot(int)
+    def delete(self, entry_id: int) -> None:
+        self._local("deleting the entry", lambda engine: engine.delete(entry_id))
+
+    @Slot(object)
+    def restore(self, entry: Entry) -> None:
+        """Undo a delete: the entry comes back as a new one with the same fields."""
+        draft = EntryDraft(
+            project_id=entry.project_id,
+            task_id=entry.task_id,
+            spent_on=entry.spent_on,
+            notes=entry.notes,
+            hours=entry.hours,
+            started_at=entry.started_at,
+            ended_at=entry.ended_at,
+        )
+        self._local("restoring the entry", lambda engine: engine.create(draft))
+
+    @Slot(int, str)
+    def resolve(self, op_id: int, action: str) -> None:
+        if action not in ("retry", "recreate", "discard"):
+            raise ValueError(f"unknown conflict action {action!r}")
+        self._local("resolving the conflict", lambda engine: engine.resolve_conflict(op_id, action))  # type: ignore[arg-type]
+
+    def _local(self, doing: str, operation: Callable[[Engine], DaySnapshot]) -> None:
+        if self._engine is None:
+            self.failed.emit("Sign in first: there is no Harvest account to save this to.", "")
+            return
+        with self._reporting(doing):
+            operation(self._engine)
+            self._emit_view()
+            self._request_sync(LOCAL_SYNC_DELAY_MS)
+
+    # ---- syncing ------------------------------------------------------------------------------
+    def _request_sync(self, delay_ms: int) -> None:
+        """Coalesce: an armed timer that fires sooner already covers this request."""
+        if self._engine is None:
+            return
+        if self._sync_timer.isActive() and self._sync_timer.remainingTime() <= delay_ms:
+            return
+        self._sync_timer.start(delay_ms)
+
+    def _run_sync(self) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        self._syncing = True
+        try:
+            with self._reporting("syncing with Harvest"):
+                days = tuple(dict.fromkeys(d for d in (engine.today(), self._shown_day) if d is not None))
+                report = engine.sync(refresh=days)
+                self.sync_finished.emit(report)
+                if report.status.auth_failed:
+                    self.failed.emit(user_message(AuthError("")), report.status.last_error or "")
+        finally:
+            self._syncing = False
+            self._last_sync_done = self._monotonic()
+        if self._engine is not None:
+            with self._reporting("reading the day"):
+                self._emit_view()
+            self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        """Arm the next sync: after a throttle lifts, with back-off while offline, else jittered."""
+        if self._engine is None or self._syncing:
+            return
+        status = self._engine.status()
+        if status.auth_failed:
+            self._sync_timer.stop()
+            return
+        if status.throttled_until is not None:
+            wait_s = (status.throttled_until - dt.datetime.now(dt.UTC)).total_seconds() + 0.5
+            self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+        elif status.offline:
+            wait_s = self._offline_retry_s
+            self._offline_retry_s = min(self._offline_retry_s * 2, self._refresh_interval_s)
+        else:
+            self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+            wait_s = self._refresh_interval_s * self._rng.uniform(0.9, 1.1)
+        if self._sync_timer.isActive() and self._sync_timer.remainingTime() <= wait_s * 1000:
+            return
+        self._sync_timer.start(max(0, int(wait_s * 1000)))
+
+    def _check_wake(self) -> None:
+        wall, mono = self._wall_clock(), self._monotonic()
+        last_wall, last_mono = self._wake_marks
+        self._wake_marks = (wall, mono)
+        if (wall - last_wall) - (mono - last_mono) > WAKE_GAP_SECONDS:
+            log.info(
+                "clock gap of %.0f s: the machine slept; refreshing", (wall - last_wall) - (mono - last_mono)
+            )
+            self._request_sync(0)
+
+    def _apply_settings(self, settings: Settings) -> None:
+        self._refresh_interval_s = float(settings.refresh_interval_seconds)
+
+    # ---- output -------------------------------------------------------------------------------
+    def _emit_view(self) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        today_date = engine.today()
+        shown_date = self._shown_day or today_date
+        today = engine.snapshot(today_date)
+        shown = today if shown_date == today_date else engine.snapshot(shown_date)
+        whoami: WhoAmI | None = engine.whoami()
+        week_start = whoami.week_start_day if whoami else "Monday"
+        week = tuple(
+            (day, shown.total_hours if day == shown_date else engine.snapshot(day).total_hours)
+            for day in week_of(shown_date, week_start)
+        )
+        self.view_ready.emit(DayView(shown, today, week, engine.recent_combinations(5), self._syncing))
+
+    @contextmanager
+    def _reporting(self, doing: str) -> Iterator[None]:
+        """Turn any failure into `failed(sentence, details)`; never swallow it silently."""
+        try:
+            yield
+        except Exception as error:
+            log.exception("failed while %s", doing)
+            details = "".join(traceback.format_exception(error))
+            self.failed.emit(f"Failed while {doing}: {user_message(error)}", details)
+
+
+class WorkerHandle(QObject):
+    """The GUI thread's side: owns the thread, forwards commands as queued signals.
+
+    Every public method returns at once; answers come from `worker`'s signals (connect to them
+    before calling `start`).
+    """
+
+    _open = Signal(object)
+    _close = Signal()
+    _show_day = Signal(object)
+    _refresh = Signal()
+    _sync_now = Signal()
+    _suggest_notes = Signal(str)
+    _create = Signal(object)
+    _start = Signal(int)
+    _start_recent = Signal(object, str)
+    _stop = Signal(int)
+    _edit = Signal(int, object)
+    _delete = Signal(int)
+    _restore = Signal(object)
+    _resolve = Signal(int, str)
+    _sign_in = Signal(object)
+    _sign_out = Signal()
+    _save_settings = Signal(object)
+
+    def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._thread = QThread()
+        self._thread.setObjectName("engine-worker")
+        worker.moveToThread(self._thread)
+        for name in (
+            "open", "close", "show_day", "refresh", "sync_now", "suggest_notes", "create", "start",
+            "start_recent", "stop", "edit", "delete", "restore", "resolve", "sign_in", "sign_out",
+            "save_settings",
+        ):  # fmt: skip
+            getattr(self, f"_{name}").connect(getattr(worker, name))
+        self._thread.finished.connect(worker.deleteLater)
+        self._closed = False
+
+    def start(self, sign_in: SignInRequest | None = None) -> None:
+        """Start the thread and open the engine there (signing in with `sign_in` when given)."""
+        self._thread.start()
+        self._open.emit(sign_in)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Close the engine on its thread, stop the thread and wait for it; True when it ended."""
+        if self._closed:
+            return True
+        self._closed = True
+        if not self._thread.isRunning():
+            return True
+        self._close.emit()
+        self._thread.quit()
+        ended = self._thread.wait(timeout_ms)
+        if not ended:
+            log.error(
+                "the worker thread did not stop within %d ms (a Harvest call is still waiting)", timeout_ms
+            )
+        return bool(ended)
+
+    def show_day(self, day: dt.date | None) -> None:
+        self._show_day.emit(day)
+
+    def refresh(self) -> None:
+        self._refresh.emit()
+
+    def sync_now(self) -> None:
+        self._sync_now.emit()
+
+    def suggest_notes(self, prefix: str) -> None:
+        self._suggest_notes.emit(prefix)
+
+    def create(self, draft: EntryDraft) -> None:
+        self._create.emit(draft)
+
+    def start_timer(self, entry_id: int) -> None:
+        self._start.emit(entry_id)
+
+    def start_recent(self, project_id: int, task_id: int, notes: str) -> None:
+        self._start_recent.emit((project_id, task_id), notes)
+
+    def stop_timer(self, entry_id: int) -> None:
+        self._stop.emit(entry_id)
+
+    def edit(self, entry_id: int, changes: EntryChanges) -> None:
+        self._edit.emit(entry_id, changes)
+
+    def delete(self, entry_id: int) -> None:
+        self._delete.emit(entry_id)
+
+    def restore(self, entry: Entry) -> None:
+        self._restore.emit(entry)
+
+    def resolve(self, op_id: int, action: str) -> None:
+        self._resolve.emit(op_id, action)
+
+    def sign_in(self, request: SignInRequest) -> None:
+        self._sign_in.emit(request)
+
+    def sign_out(self) -> None:
+        self._sign_out.emit()
+
+    def save_settings(self, settings: Settings) -> None:
+        self._save_settings.emit(settings)
