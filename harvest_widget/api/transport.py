@@ -272,6 +272,11 @@ class Transport:
 
     # ---- auth ------------------------------------------------------------------------------------
 
+    def refresh_auth(self, max_wait: float | None = None) -> None:
+        """Renew the credential now (an OAuth token about to expire; v2's code exchange), the same
+        way as after a 401."""
+        self._refresh(self._auth.authorization(), self._max_wait if max_wait is None else max_wait)
+
     def _refresh(self, stale_authorization: str, max_wait: float | None) -> None:
         """Renew the OAuth token once, unless another thread already did since our call was sent."""
         with self._refresh_lock:
