@@ -76,6 +76,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections, self._connections = self._connections, set()
         for connection in connections:
+            # The handler's rfile/wfile keep the descriptor open past close(): shut it down first,
+            # or a keep-alive client goes on being served after stop().
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
             abort_connection(connection)
 
 

@@ -1,0 +1,284 @@
+"""The engine against the real v1 client and the local Harvest sandbox: every operation online,
+offline, throttled and with wrong credentials, each reaching the server exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+
+from harvest_widget.core.timesheet import EntryChanges, EntryDraft
+from harvest_widget.paths import AppPaths
+from harvest_widget.sandbox import Fault, Sandbox
+from harvest_widget.store import Store
+from harvest_widget.sync import Engine
+from tests.sync.harvest import PROJECT, TASK, cache_view, make_engine, server_view
+
+EngineFactory = Callable[..., Engine]
+
+
+@pytest.fixture
+def engine_for(sandbox: Sandbox, home: AppPaths) -> EngineFactory:
+    """Engines on one cache file; `engine_for(password="wrong")` for a bad login."""
+
+    def build(user: str = "admin", password: str | None = None, **engine_args: Any) -> Engine:
+        account = sandbox.users[user]
+        store = Store(home.cache_db)
+        return make_engine(
+            store, home.data_dir, sandbox.url, account.email, password or account.password, **engine_args
+        )
+
+    return build
+
+
+@pytest.fixture
+def engine(engine_for: EngineFactory) -> Engine:
+    signed_in = engine_for()
+    signed_in.sign_in()
+    signed_in.refresh_day(signed_in.today())
+    return signed_in
+
+
+def _every_operation(engine: Engine, tag: str) -> None:
+    """One of each local operation on today's timesheet (two seeded entries exist)."""
+    today = engine.today()
+    first, second = (le.entry.id for le in engine.snapshot(today).entries[:2])
+    engine.create(EntryDraft(PROJECT, TASK, today, f"{tag} added", Decimal("1.25")))
+    timer = engine.start_new(EntryDraft(PROJECT, TASK, today, f"{tag} timer")).running
+    assert timer is not None
+    engine.edit(timer.entry.id, EntryChanges(notes=f"{tag} timer renamed"))
+    engine.stop(timer.entry.id)
+    engine.start(first)
+    engine.stop(first)
+    engine.edit(first, EntryChanges(notes=f"{tag} edited", hours=Decimal("2.5")))
+    engine.delete(second)
+
+
+def _calls(sandbox: Sandbox) -> Counter[tuple[str, str]]:
+    return Counter(
+        (r.method, r.path.split("/")[2] if r.path.startswith("/daily/") else r.path) for r in sandbox.requests
+    )
+
+
+def _assert_server_matches(engine: Engine, sandbox: Sandbox, tag: str) -> None:
+    today = engine.today()
+    server = server_view(sandbox.entries("admin"), today)
+    assert cache_view(engine, today) == server
+    notes = Counter(v[2] for v in server.values())
+    assert notes[f"{tag} added"] == 1 and notes[f"{tag} timer renamed"] == 1 and notes[f"{tag} edited"] == 1
+    assert len(server) == 3  # two seeded (one deleted) + added + timer
+    assert Decimal("2.5") in {v[3] for v in server.values()}
+    assert engine.status().is_clean
+
+
+def _sync_until_clean(engine: Engine, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not engine.sync().complete:
+        assert time.monotonic() < deadline, engine.status()
+        time.sleep(0.05)
+
+
+def test_online_every_operation_reaches_the_server_once(engine: Engine, sandbox: Sandbox) -> None:
+    sandbox.clear_requests()
+    _every_operation(engine, "online")
+    assert not sandbox.requests  # local operations never wait for the network
+    report = engine.sync()
+    assert report.complete and report.sent >= 7
+    _assert_server_matches(engine, sandbox, "online")
+    calls = _calls(sandbox)
+    assert calls["POST", "add"] == 2 and calls["GET", "timer"] == 3 and calls["DELETE", "delete"] == 1
+
+
+def test_offline_operations_wait_and_reach_the_server_once_when_back(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    sandbox.stop()
+    _every_operation(engine, "offline")
+    report = engine.sync()
+    assert not report.complete and report.sent == 0 and report.status.offline
+    assert engine.sync().status.pending_ops == report.pending  # still queued, nothing lost
+    sandbox.start()
+    sandbox.clear_requests()
+    _sync_until_clean(engine)
+    _assert_server_matches(engine, sandbox, "offline")
+    assert _calls(sandbox)["POST", "add"] == 2
+    assert not engine.status().offline
+
+
+def test_throttled_sync_pauses_sends_nothing_meanwhile_and_resumes(engine: Engine, sandbox: Sandbox) -> None:
+    _every_operation(engine, "throttled")
+    # Harvest's throttle answer, half-way through the queue.
+    sandbox.faults.add(
+        Fault(
+            "status",
+            status=503,
+            body="Throttled",
+            content_type="text",
+            headers={"Retry-After": "1"},
+            path="^/daily/update",
+            times=1,
+        )
+    )
+    report = engine.sync()
+    assert report.status.throttled_until is not None and report.pending > 0 and report.sent > 0
+    seen = len(sandbox.requests)
+    assert engine.sync().sent == 0 and len(sandbox.requests) == seen  # no call during the lockout
+    _sync_until_clean(engine)
+    assert [r.status for r in sandbox.requests].count(503) == 1
+    assert engine.status().throttled_until is None
+    _assert_server_matches(engine, sandbox, "throttled")
+
+
+def test_wrong_credentials_pause_the_outbox_until_a_good_login(
+    engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    _every_operation(engine, "auth")
+    wrong = engine_for(password="wrong-password")
+    report = wrong.sync()
+    assert report.status.auth_failed and report.sent == 0 and report.pending > 0
+    assert all(r.status == 401 for r in sandbox.requests[-1:])
+    fixed = engine_for()
+    _sync_until_clean(fixed)
+    assert not fixed.status().auth_failed
+    _assert_server_matches(fixed, sandbox, "auth")
+
+
+def test_a_create_whose_reply_was_lost_is_found_not_sent_again(engine: Engine, sandbox: Sandbox) -> None:
+    today = engine.today()
+    sandbox.faults.add(Fault("drop_after_commit", method="POST", path="^/daily/add", times=1))
+    engine.create(EntryDraft(PROJECT, TASK, today, "lost reply", Decimal("0.75")))
+    assert engine.sync().status.offline
+    _sync_until_clean(engine)
+    assert [e.notes for e in sandbox.entries("admin")].count("lost reply") == 1
+    assert cache_view(engine, today) == server_view(sandbox.entries("admin"), today)
+
+
+def test_a_timer_start_whose_reply_was_lost_is_not_toggled_twice(engine: Engine, sandbox: Sandbox) -> None:
+    today = engine.today()
+    first = engine.snapshot(today).entries[0].entry.id
+    sandbox.faults.add(Fault("drop_after_commit", path="^/daily/timer", times=1))
+    engine.start(first)
+    engine.sync()
+    _sync_until_clean(engine)
+    (running,) = [e for e in sandbox.entries("admin") if e.running]
+    assert running.id == first
+    assert engine.snapshot(today).running is not None
+
+
+def test_an_entry_deleted_elsewhere_becomes_a_conflict_that_blocks_nothing_else(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    gone = engine.snapshot(today).entries[0].entry.id
+    requests.delete(
+        f"{sandbox.url}/daily/delete/{gone}", auth=("demo-email", "demo-password"), timeout=5
+    ).raise_for_status()
+    engine.edit(gone, EntryChanges(notes="edited after it was deleted"))
+    engine.create(EntryDraft(PROJECT, TASK, today, "unrelated", Decimal("1")))
+    report = engine.sync()
+    assert report.conflicts == 1 and report.pending == 0
+    assert "unrelated" in [e.notes for e in sandbox.entries("admin")]
+    conflict = engine.snapshot(today).entry(gone)
+    assert conflict is not None and conflict.state == "conflict" and conflict.message
+    assert conflict.op_id is not None
+
+    engine.resolve_conflict(conflict.op_id, "recreate")
+    assert engine.sync().complete
+    assert [e.notes for e in sandbox.entries("admin")].count("edited after it was deleted") == 1
+
+
+def test_a_refused_change_fails_visibly_and_can_be_discarded(engine: Engine, sandbox: Sandbox) -> None:
+    today = engine.today()
+    engine.create(EntryDraft(PROJECT, 9999, today, "no such task", Decimal("1")))
+    engine.create(EntryDraft(PROJECT, TASK, today, "fine", Decimal("1")))
+    report = engine.sync()
+    assert report.failed == 1 and report.pending == 0
+    (op,) = engine.outbox()
+    assert op.state == "failed" and op.last_error
+    assert "fine" in [e.notes for e in sandbox.entries("admin")]
+    engine.resolve_conflict(op.op_id, "discard")
+    assert engine.status().is_clean and "no such task" not in [
+        le.entry.notes for le in engine.snapshot(today).entries
+    ]
+
+
+def test_refresh_keeps_pending_local_fields_and_takes_the_servers_others(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    target = engine.snapshot(today).entries[0].entry
+    engine.edit(target.id, EntryChanges(notes="local notes win"))
+    requests.post(
+        f"{sandbox.url}/daily/update/{target.id}",
+        json={"hours": "3.5", "notes": "web notes"},
+        auth=("demo-email", "demo-password"),
+        headers={"Accept": "application/json"},
+        timeout=5,
+    ).raise_for_status()
+    merged = engine.refresh_day(today).entry(target.id)
+    assert (
+        merged is not None
+        and merged.entry.notes == "local notes win"
+        and merged.entry.hours == Decimal("3.5")
+    )
+    assert merged.state == "pending"
+    assert engine.sync().complete
+    (server,) = [e for e in sandbox.entries("admin") if e.id == target.id]
+    assert (server.notes, server.hours) == ("local notes win", Decimal("3.5"))
+
+
+def test_local_ids_are_rewritten_for_later_operations(engine: Engine, sandbox: Sandbox) -> None:
+    today = engine.today()
+    sandbox.stop()
+    local = engine.start_new(EntryDraft(PROJECT, TASK, today, "offline timer")).running
+    assert local is not None and local.entry.id < 0
+    engine.stop(local.entry.id)
+    engine.edit(local.entry.id, EntryChanges(notes="offline timer, renamed"))
+    sandbox.start()
+    assert engine.sync().complete
+    server_id = engine.server_id(local.entry.id)
+    assert server_id > 0
+    (server,) = [e for e in sandbox.entries("admin") if e.id == server_id]
+    assert server.notes == "offline timer, renamed" and not server.running
+
+
+def test_a_timer_started_while_offline_keeps_the_locally_measured_hours(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    clock = [dt.datetime.now(dt.UTC), 1000.0]
+    engine = engine_for(clock=lambda: clock[0], monotonic=lambda: clock[1])
+    engine.sign_in()
+    today = engine.today()
+    sandbox.stop()
+    local = engine.start_new(EntryDraft(PROJECT, TASK, today, "worked offline")).running
+    assert local is not None
+    clock[0] += dt.timedelta(minutes=90)
+    clock[1] += 90 * 60
+    engine.stop(local.entry.id)
+    sandbox.start()
+    _sync_until_clean(engine)
+    (server,) = [e for e in sandbox.entries("admin") if e.notes == "worked offline"]
+    assert server.hours == Decimal("1.50") and not server.running
+
+
+def test_timestamp_accounts_map_the_new_entry_harvest_starts(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("timestamp")
+    engine.sign_in()
+    today = engine.today()
+    source = engine.refresh_day(today).entries[0].entry
+    started = engine.start(source.id).running
+    assert started is not None and started.entry.id < 0
+    assert engine.sync().complete
+    (server_running,) = [e for e in sandbox.entries("timestamp") if e.running]
+    assert server_running.id != source.id and engine.server_id(started.entry.id) == server_running.id
+    snap = engine.snapshot(today)
+    assert snap.running is not None and snap.running.entry.id == server_running.id
+    assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
