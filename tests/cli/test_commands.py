@@ -384,3 +384,58 @@ def test_no_secret_reaches_output_settings_cache_or_logs(signed_in: Cli) -> None
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"{secret!r} found in {path}"
+
+
+def test_every_kind_of_change_made_offline_reaches_harvest_exactly_once(signed_in: Cli) -> None:
+    sandbox = signed_in.sandbox
+    assert signed_in("add", "website", "design", "1", "--notes", "seq-base").code == EXIT_OK
+    assert signed_in("add", "internal", "admin", "0.5", "--notes", "seq-doomed").code == EXIT_OK
+    [base] = server_entries(signed_in, "seq-base")
+    [doomed] = server_entries(signed_in, "seq-doomed")
+    sandbox.stop()
+    offline = [
+        ("start", "internal", "meetings", "--notes", "seq-timer"),
+        ("stop",),
+        ("edit", str(base.id), "--notes", "seq-base-edited", "--hours", "2"),
+        ("add", "mobile", "design", "0:45", "--notes", "seq-new"),
+        ("rm", str(doomed.id)),
+        ("start", "--entry", str(base.id)),
+        ("stop",),
+    ]
+    for argv in offline:
+        result = signed_in(*argv)
+        assert result.code == EXIT_SAVED_LOCALLY, (argv, result.err)
+        assert one_line_error(result.err)
+    sandbox.clear_requests()
+    sandbox.start()
+    assert signed_in("sync").code == EXIT_OK
+    assert [e.running for e in server_entries(signed_in, "seq-timer")] == [False]
+    [edited] = server_entries(signed_in, "seq-base-edited")
+    assert edited.id == base.id and not edited.running and edited.hours == Decimal("2.00")
+    assert [e.hours for e in server_entries(signed_in, "seq-new")] == [Decimal("0.75")]
+    assert server_entries(signed_in, "seq-doomed") == []
+    creates = [r for r in sandbox.requests if r.method == "POST" and r.path == "/daily/add"]
+    assert len(creates) == 2
+    assert signed_in("status", "--json").json()["sync"]["pending"] == 0
+
+
+def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> None:
+    sandbox = signed_in.sandbox
+    sandbox.set_throttle(3, 4.0)  # lockout = 4 s, longer than a command waits
+    sandbox.clear_requests()
+    codes = []
+    for n in range(3):
+        began = time.monotonic()
+        codes.append(signed_in("add", "website", "design", "0.25", "--notes", f"throttle-{n}").code)
+        assert time.monotonic() - began < 5
+    assert set(codes) <= {EXIT_OK, EXIT_SAVED_LOCALLY}
+    assert EXIT_SAVED_LOCALLY in codes
+    deadline = time.monotonic() + 15
+    while signed_in("sync").code != EXIT_OK:
+        assert time.monotonic() < deadline
+        time.sleep(0.25)
+    for n in range(3):
+        assert len(server_entries(signed_in, f"throttle-{n}")) == 1
+    # Nothing was sent while the lockout lasted: each lockout was met by exactly one refused call.
+    refused = [r for r in sandbox.requests if r.status == 503]
+    assert 1 <= len(refused) <= 2
