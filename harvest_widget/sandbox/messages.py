@@ -47,8 +47,12 @@ class Routes(Protocol):
     authentication and the throttle are the table's business (see `gate.Gate`).
     """
 
-    prefixes: tuple[str, ...]
-    # Control tables are neither logged nor faulted, so a fault can always be cleared remotely.
-    is_control: bool
+    @property
+    def prefixes(self) -> tuple[str, ...]: ...
+
+    @property
+    def is_control(self) -> bool:
+        """Control tables are neither logged nor faulted, so a fault can always be cleared remotely."""
+        ...
 
     def handle(self, request: Request) -> Response: ...

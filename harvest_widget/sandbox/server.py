@@ -9,6 +9,7 @@ connections included), which offline tests rely on.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
 import struct
@@ -71,6 +72,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-answer is routine here (faults, stop()); keep stderr quiet.
+        log.debug("connection from %s failed", client_address, exc_info=True)
 
     def close_connections(self) -> None:
         with self._connections_lock:
@@ -188,6 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _abort(self) -> None:
         self.close_connection = True
+        # The buffered files hold references that would defer the close (and so the reset).
+        self.rfile.close()
+        self.wfile.close()
+        self.wfile = io.BytesIO()  # http.server flushes wfile after every request: give it a sink
         abort_connection(self.connection)
 
     def _write(self, response: Response, *, truncate: bool = False) -> None:
