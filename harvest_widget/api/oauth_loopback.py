@@ -270,7 +270,11 @@ class HarvestIdSignIn:
 
 
 def exchange_code(
-    client: HarvestIdClient, grant: AuthorizationGrant, *, clock: Callable[[], float] = time.time
+    client: HarvestIdClient,
+    grant: AuthorizationGrant,
+    *,
+    on_refresh: Callable[[str, str | None], None] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> HarvestIdToken:
     """Step 4a: trade the authorization code for an access and refresh token."""
     exchange = _CodeGrant(client, grant)
@@ -279,7 +283,9 @@ def exchange_code(
     access, refresh = reply.get("access_token"), reply.get("refresh_token")
     if not isinstance(access, str) or not access:
         raise AuthError("Harvest ID sent no access token; please sign in again.", raw=str(reply)[:200])
-    token = HarvestIdToken(access, refresh if isinstance(refresh, str) else None, client, clock=clock)
+    token = HarvestIdToken(
+        access, refresh if isinstance(refresh, str) else None, client, on_refresh=on_refresh, clock=clock
+    )
     expires_in = reply.get("expires_in")
     if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
         token.expires_at = clock() + expires_in
@@ -297,14 +303,16 @@ def sign_in_with_harvest_id(
     *,
     open_browser: BrowserOpener = webbrowser.open,
     timeout: float = 300.0,
+    on_refresh: Callable[[str, str | None], None] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> HarvestIdSignIn:
     """The whole browser sign-in. With no Harvest account at all this raises AuthError; with
-    several, `accounts` lists them and the caller asks the user which one to use."""
+    several, `accounts` lists them and the caller asks the user which one to use.
+    `on_refresh(access, refresh)` is called whenever the token is renewed later (store it)."""
     grant = authorize_in_browser(
         client.identity_url, client.client_id, open_browser=open_browser, timeout=timeout
     )
-    token = exchange_code(client, grant, clock=clock)
+    token = exchange_code(client, grant, on_refresh=on_refresh, clock=clock)
     accounts = harvest_accounts(client, token)
     if not accounts:
         raise AuthError("This Harvest ID has no Harvest account (only Forecast); sign in with another one.")

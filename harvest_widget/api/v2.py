@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvest_widget.api import v2_codec
-from harvest_widget.api.auth import Auth
+from harvest_widget.api.auth import Auth, OAuthToken
 from harvest_widget.api.errors import ProtocolError, ValidationError
 from harvest_widget.api.oauth_loopback import HarvestIdToken
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
@@ -33,7 +33,6 @@ from harvest_widget.api.transport import Transport
 from harvest_widget.api.v2_codec import JsonObject
 from harvest_widget.core.account import TimerMode, WhoAmI
 from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, Project, TimerResult
-from harvest_widget.log import redact_value
 
 log = logging.getLogger(__name__)
 
@@ -279,24 +278,13 @@ def _ordered(entries: Iterable[Entry]) -> tuple[Entry, ...]:
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-class PersonalAccessToken:
-    """A Harvest ID Personal Access Token (`Authorization: Bearer`); it cannot be refreshed."""
+class PersonalAccessToken(OAuthToken):
+    """A Harvest ID Personal Access Token: a bearer token that cannot be refreshed."""
 
     rejected_message = "Harvest did not accept the Personal Access Token for this account; sign in again."
-    can_refresh = False
 
     def __init__(self, token: str) -> None:
-        redact_value(token)
-        self._header = f"Bearer {token}"
-
-    def authorization(self) -> str:
-        return self._header
-
-    def refresh_request(self) -> tuple[str, dict[str, str]]:
-        raise RuntimeError("a Personal Access Token cannot be refreshed; create a new one")
-
-    def accept_refresh(self, reply: Mapping[str, Any]) -> None:
-        raise RuntimeError("a Personal Access Token cannot be refreshed; create a new one")
+        super().__init__(token)
 
 
 def connect_v2(
