@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from harvest_widget.sandbox.app import Sandbox
+from harvest_widget.sandbox.control import is_loopback
 from harvest_widget.sandbox.data_file import DataFileError
 from harvest_widget.sandbox.faults import Fault, FaultSpecError
 
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Harvest sandbox listening on {sandbox.url}", flush=True)
     print(f"Demo credentials: email {admin.email}  password {admin.password}", flush=True)
     print(f"Control endpoint (loopback only): {sandbox.url}/_sandbox/faults", flush=True)
+    if args.host != "localhost" and not is_loopback(args.host):
+        print(f"Listening on {args.host}: other machines can reach this sandbox.", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     stop = threading.Event()
 

@@ -61,6 +61,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.dispatcher = dispatcher
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:

@@ -170,3 +170,36 @@ def test_timestamp_add_with_blank_times_starts_a_timer(manual: Sandbox) -> None:
     )
     assert root.find("day_entry/timer_started_at") is not None
     assert root.findtext("day_entry/started_at") == "3:00am"
+
+
+def test_running_time_is_kept_exactly_not_rounded_per_stop(clock: ManualClock, manual: Sandbox) -> None:
+    entry_id = call(
+        manual, "POST", "/daily/add", body={"project_id": 2001, "task_id": 3001, "hours": 0}
+    ).json()["id"]
+    for _ in range(36):  # 36 runs of 10 s: each alone rounds to 0.00 h, together they are 0.10 h
+        call(manual, "GET", f"/daily/timer/{entry_id}")
+        clock.advance(10)
+        call(manual, "GET", f"/daily/timer/{entry_id}")
+    view = next(e for e in manual.entries("admin") if e.id == entry_id)
+    assert view.seconds == 360 and view.hours == Decimal("0.10")
+
+
+def test_timestamp_update_with_times_recomputes_hours(manual: Sandbox) -> None:
+    entry_id = _today_ids(manual, "timestamp")[0]
+    xml = "<request><started_at>1:15pm</started_at><ended_at>3:45pm</ended_at></request>"
+    root = SafeET.fromstring(
+        call(manual, "POST", f"/daily/update/{entry_id}", user="timestamp", fmt="xml", body=xml).content
+    )
+    assert (
+        root.findtext("day_entry/started_at") == "1:15pm" and root.findtext("day_entry/ended_at") == "3:45pm"
+    )
+    assert root.findtext("day_entry/hours") == "2.50"
+
+
+def test_admin_toggles_a_colleagues_timer_with_of_user(manual: Sandbox) -> None:
+    member = manual.users["member"]
+    entry_id = _today_ids(manual, "member")[0]
+    started = call(manual, "GET", f"/daily/timer/{entry_id}", params={"of_user": member.id})
+    assert started.status_code == 200 and "timer_started_at" in started.json()
+    assert [e.id for e in manual.entries("member") if e.running] == [entry_id]
+    assert not any(e.running for e in manual.entries("admin"))
