@@ -144,9 +144,7 @@ class V2Backend:
         items, _ = self._read_all("/v2/time_entries", params, "time_entries")
         running = [self._entry(item) for item in items]
         # One timer per user is Harvest's rule; if the server ever shows two, the newest start wins.
-        return max(
-            running, key=lambda e: e.timer_started_at or dt.datetime.min.replace(tzinfo=dt.UTC), default=None
-        )
+        return max(running, key=lambda e: e.timer_started_at or _EPOCH, default=None)
 
     # ---- reading days and projects -------------------------------------------------------------
 
@@ -156,7 +154,8 @@ class V2Backend:
         When the last read of this day took more than two pages, a re-read asks only for entries
         `updated_since` that read (usually one page) plus one `per_page=1` call for the day's total:
         if cached + changed entries add up to that total nothing was deleted and the merge is exact;
-        otherwise (something was deleted elsewhere) it falls back to a full read.
+        otherwise (something was deleted or moved elsewhere) it falls back to a full read. A day with
+        a running timer is always read in full: its hours grow without `updated_at` changing.
         """
         params: dict[str, str | int] = {
             "user_id": self._user_id(),
@@ -165,7 +164,7 @@ class V2Backend:
         }
         started = self._clock()
         cached = self._days.get(date)
-        if cached is not None and cached.pages > 2:
+        if cached is not None and cached.pages > 2 and not any(e.is_running for e in cached.entries.values()):
             since = (cached.read_at - UPDATED_SINCE_MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ")
             changed, _ = self._read_all(
                 "/v2/time_entries", {**params, "updated_since": since}, "time_entries"

@@ -152,7 +152,12 @@ class OAuthRoutes:
         try:
             if response_type == "code":
                 code = self._authority.issue_code(user, query.get("client_id", ""), redirect_uri)
-                params = {"code": code, "state": query.get("state", "")}
+                # Harvest ID (v2) also names the access granted; v1 clients ignore it.
+                params = {
+                    "code": code,
+                    "state": query.get("state", ""),
+                    "scope": f"harvest:{user.company.id}",
+                }
                 return _redirect(_with_query(redirect_uri, params))
             if response_type == "token":
                 self._authority.issue_code(user, query.get("client_id", ""), redirect_uri)  # checks client

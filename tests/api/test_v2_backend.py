@@ -12,7 +12,9 @@ import pytest
 from harvest_widget.api.errors import (
     AuthError,
     ForbiddenError,
+    NetworkError,
     NotFoundError,
+    ServerError,
     ThrottledError,
     ValidationError,
 )
@@ -20,7 +22,7 @@ from harvest_widget.api.rate_limiter import SlidingWindowLimiter
 from harvest_widget.api.v2 import PersonalAccessToken, V2Backend, connect_v2
 from harvest_widget.core.account import HoursFormat, TimerMode
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
-from harvest_widget.sandbox import ManualClock, Sandbox
+from harvest_widget.sandbox import Fault, ManualClock, Sandbox
 from harvest_widget.sandbox.demo_data import demo_catalog
 from harvest_widget.sandbox.world import Catalog, EntryFields, SandboxProject
 
@@ -305,6 +307,11 @@ def test_day_reread_uses_updated_since_and_notices_deletions(clock: ManualClock)
         third = backend.day(day)
         assert first.entries[0].id not in {e.id for e in third.entries}
         assert len(third.entries) == len(first.entries) - 1
+        timer = sandbox.world.start(member, member, third.entries[0].id).entry
+        backend.day(day)
+        clock.advance(1800)  # a running timer's hours grow while its updated_at stays put
+        fourth = backend.day(day)
+        assert next(e for e in fourth.entries if e.id == timer.id).hours == timer.hours + Decimal("0.50")
 
 
 def _fields(day: dt.date, i: int) -> EntryFields:
@@ -313,3 +320,20 @@ def _fields(day: dt.date, i: int) -> EntryFields:
 
 def _notes(text: str) -> EntryFields:
     return EntryFields(notes=text)
+
+
+def test_lost_reply_to_a_create_is_maybe_applied_and_the_entry_exists(manual: Sandbox) -> None:
+    backend = backend_for(manual, "member")
+    backend.whoami()
+    manual.faults.add(Fault("drop_after_commit", method="POST", path=r"^/v2/time_entries$", times=1))
+    draft = EntryDraft(2004, 3006, dt.date(2026, 3, 9), notes="lost reply", hours=Decimal("0.5"))
+    with pytest.raises(NetworkError) as caught:
+        backend.create(draft)
+    assert caught.value.maybe_applied
+    assert "lost reply" in {e.notes for e in backend.day(draft.spent_on).entries}
+
+
+def test_html_error_page_from_a_proxy_is_a_server_error(manual: Sandbox) -> None:
+    manual.faults.add(Fault("status", status=502, content_type="html", path=r"^/v2/", times=5))
+    with pytest.raises(ServerError):
+        backend_for(manual, "member").whoami()

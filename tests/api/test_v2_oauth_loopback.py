@@ -67,6 +67,7 @@ def test_sign_in_exchanges_the_code_and_lists_harvest_accounts(manual: Sandbox) 
     assert len(query["state"][0]) >= 32
     assert browser.pages[0].status_code == 200 and "Signed in" in browser.pages[0].text
     assert [(a.id, a.product) for a in signed_in.accounts] == [(member.company.id, "harvest")]
+    assert signed_in.scope == f"harvest:{member.company.id}"
     assert signed_in.token.refresh_token and signed_in.token.expires_at is not None
     backend = connect_v2(signed_in.token, signed_in.accounts[0].id, base_url=manual.url)
     assert backend.whoami().user_id == member.id
