@@ -26,7 +26,7 @@ from harvest_widget.api.errors import ThrottledError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS call_slots (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a late `complete` cannot hit another call
     account TEXT NOT NULL,
     frees_at REAL NOT NULL      -- when this call stops counting (pessimistic while in flight)
 );
@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS lockouts (account TEXT PRIMARY KEY, until REAL NOT NU
 """
 # A call whose reply never came back (crashed process) stops counting after this long.
 _IN_FLIGHT_SECONDS = 120.0
+# Stamps further ahead than any call could set come from a clock that was put back. (Callers read
+# the clock before taking the lock, so stamps of concurrent callers may be a little ahead: tolerated.)
+_CLOCK_JUMP_SECONDS = 60.0
 # Sleep in small steps, so a lockout or a freed slot from another process is noticed soon.
 _MAX_NAP_SECONDS = 0.5
 
@@ -72,7 +75,7 @@ class SqliteWindowStore:
         # Forget calls that no longer count, and stamps from a clock that has since gone back.
         self._db.execute(
             "DELETE FROM call_slots WHERE account = ? AND (frees_at <= ? OR frees_at > ?)",
-            (account, now, now + horizon + _IN_FLIGHT_SECONDS),
+            (account, now, now + horizon + _IN_FLIGHT_SECONDS + _CLOCK_JUMP_SECONDS),
         )
         row = self._db.execute("SELECT until FROM lockouts WHERE account = ?", (account,)).fetchone()
         if row is not None and row[0] > now:

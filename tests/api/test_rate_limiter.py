@@ -168,3 +168,11 @@ def test_processes_sharing_one_file_share_one_budget(tmp_path: Path) -> None:
     assert stamps[-1] - stamps[0] >= 4 * 0.6
     for i in range(len(stamps) - 5):
         assert stamps[i + 5] - stamps[i] >= 0.6, f"6 calls within 0.6 s from {stamps[i] - started:.3f} s"
+
+
+def test_a_caller_whose_clock_reading_is_a_little_older_still_sees_the_call_in_flight() -> None:
+    # Threads and processes read the clock before they get the lock, so "now" can go back a bit.
+    store = SqliteWindowStore()
+    slot, _ = store.reserve(1000.0, max_calls=1, horizon=1.0)
+    assert slot is not None
+    assert store.reserve(999.99, max_calls=1, horizon=1.0)[0] is None
