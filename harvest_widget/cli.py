@@ -208,10 +208,6 @@ class EntryView:
         }
 
 
-def hours_text(seconds: int, style: HoursFormat) -> str:
-    return format_seconds(seconds, style)
-
-
 def render_entries(entries: Sequence[EntryView], style: HoursFormat) -> list[str]:
     """Aligned lines: id, hours, project / task, notes, and a marker for running or unsynced."""
     if not entries:
@@ -228,7 +224,7 @@ def render_entries(entries: Sequence[EntryView], style: HoursFormat) -> list[str
             marks.append(entry.state + (f": {entry.message}" if entry.message else ""))
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         notes = f"  {entry.notes}" if entry.notes else ""
-        hours = hours_text(entry.seconds, style)
+        hours = format_seconds(entry.seconds, style)
         lines.append(f"  {entry.id:>{id_width}}  {hours:>6}  {label:<{label_width}}{notes}{suffix}".rstrip())
     return lines
 
@@ -322,9 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--api", choices=("v1", "v2"), default="v1", help="Harvest API version")
 
     logout = commands.add_parser(
-        "logout", help="forget the credentials (asks before discarding unsynced changes)"
+        "logout", help="forget the credentials (refuses while changes are not on Harvest yet)"
     )
-    logout.add_argument("--force", action="store_true", help="discard changes not yet on Harvest")
+    logout.add_argument(
+        "--force",
+        action="store_true",
+        help="sign out even with changes not yet on Harvest (they stay queued)",
+    )
 
     command("status", "who is signed in, the running timer, today's total and the sync state", reading=True)
     day = command("day", "the entries of one day (default today)", reading=True)
@@ -393,6 +393,11 @@ class Session:
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
+
+
+def changes(count: int) -> str:
+    """ "1 change is" / "3 changes are": the subject of a sentence about queued changes."""
+    return "1 change is" if count == 1 else f"{count} changes are"
 
 
 def _note(text: str) -> None:
@@ -517,10 +522,10 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
     who = f"{whoami.display_name} <{whoami.email}>" if whoami else settings.email
     session.say(f"Signed in as {who} at {settings.server_url} (API {settings.api_version}).")
     if running:
-        session.say(f"Running: {running.project} / {running.task} {hours_text(running.seconds, style)}")
+        session.say(f"Running: {running.project} / {running.task} {format_seconds(running.seconds, style)}")
     else:
         session.say("No timer running.")
-    session.say(f"Today ({today.isoformat()}): {hours_text(snapshot.total_seconds_at(now), style)}")
+    session.say(f"Today ({today.isoformat()}): {format_seconds(snapshot.total_seconds_at(now), style)}")
     status = snapshot.status
     if status.is_clean:
         when = status.last_sync_at.astimezone().strftime("%Y-%m-%d %H:%M") if status.last_sync_at else "never"
@@ -555,7 +560,7 @@ def cmd_day(session: Session, args: argparse.Namespace) -> int:
     session.say(f"{day.strftime('%A')} {day.isoformat()}")
     for line in render_entries(views, style):
         session.say(line)
-    session.say(f"Total {hours_text(snapshot.total_seconds_at(now), style)}")
+    session.say(f"Total {format_seconds(snapshot.total_seconds_at(now), style)}")
     return EXIT_OK
 
 
@@ -601,6 +606,8 @@ def _finish_change(
     report = sync_once(engine, (day,))
     if report is None:
         # The sync thread may still be using the engine: report without touching it again.
+        if args.json:
+            print_json({"entry": None, "id": entry_id, "synced": False, "sync": None}, session.out)
         _note(
             f"{verb} and saved locally; not synced yet: {_why_not_synced(None)}. It syncs on the next command."
         )
@@ -640,7 +647,7 @@ def _finish_change(
         if local is not None:
             view = view_of(local, snapshot, time.monotonic())
             session.say(
-                f"{verb}: {view.id}  {hours_text(view.seconds, style)}  {view.project} / {view.task}"
+                f"{verb}: {view.id}  {format_seconds(view.seconds, style)}  {view.project} / {view.task}"
                 + (f"  {view.notes}" if view.notes else "")
             )
         else:
@@ -775,20 +782,18 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
             },
             session.out,
         )
-    elif report is not None:
-        session.say(f"Sent {report.sent} change{'s' if report.sent != 1 else ''} to Harvest.")
+    elif report is not None and (report.sent or report.complete):
+        session.say(f"Sent {report.sent} change{'' if report.sent == 1 else 's'} to Harvest.")
     if report is not None and report.complete and not (status and (status.offline or status.throttled_until)):
         return EXIT_OK
     if status is not None and status.auth_failed:
         _note("Harvest rejected the credentials; run `harvest-widget login`.")
         return EXIT_AUTH
     if report is not None and (report.conflicts or report.failed):
-        _note(
-            f"{report.conflicts + report.failed} changes were refused by Harvest; see `harvest-widget status`."
-        )
+        _note(f"{changes(report.conflicts + report.failed)} refused by Harvest; see `harvest-widget status`.")
         return EXIT_REFUSED
-    pending = report.pending if report else "some"
-    _note(f"{pending} changes not synced yet: {_why_not_synced(status)}.")
+    waiting = changes(report.pending) if report else "Changes are"
+    _note(f"{waiting} not synced yet: {_why_not_synced(status)}.")
     return EXIT_SAVED_LOCALLY
 
 
@@ -852,10 +857,10 @@ def cmd_logout(session: Session, args: argparse.Namespace) -> int:
         sync_once(engine)
         unsynced = engine.outbox()
     if unsynced and not args.force:
-        question = f"{len(unsynced)} changes are not on Harvest yet. Sign out anyway? [y/N] "
+        question = f"{changes(len(unsynced))} not on Harvest yet. Sign out anyway? [y/N] "
         if not (session.stdin.isatty() and _ask(question, session.stdin)):
             raise CliError(
-                f"{len(unsynced)} changes are not on Harvest yet; run `harvest-widget sync` "
+                f"{changes(len(unsynced))} not on Harvest yet; run `harvest-widget sync` "
                 "when online, or `harvest-widget logout --force` to sign out anyway.",
                 EXIT_SAVED_LOCALLY,
             )
@@ -863,9 +868,7 @@ def cmd_logout(session: Session, args: argparse.Namespace) -> int:
     session.say(f"Signed out of {settings.server_url}.")
     if unsynced:
         # Never lose tracked time: the changes stay queued for this login, not in anyone else's way.
-        _note(
-            f"{len(unsynced)} unsynced changes stay queued; they are sent if you sign in again as {settings.email}."
-        )
+        _note(f"{changes(len(unsynced))} still queued; sent if you sign in again as {settings.email}.")
     return EXIT_OK
 
 
@@ -890,6 +893,30 @@ COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
 }
 
 
+# Failures with a user-ready message, most specific first: (type, exit code).
+_FAILURE_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (KeyringUnavailableError, EXIT_KEYRING),
+    (NotSignedInError, EXIT_AUTH),
+    (ConnectionSetupError, EXIT_ERROR),
+    (SettingsError, EXIT_ERROR),
+    (StoreError, EXIT_ERROR),
+    (AuthError, EXIT_AUTH),
+    (NotFoundError, EXIT_NOT_FOUND),
+    (NetworkError, EXIT_UNREACHABLE),
+    (HarvestError, EXIT_REFUSED),
+)
+KNOWN_FAILURES = tuple(kind for kind, _ in _FAILURE_CODES)
+
+
+def known_failure(error: Exception) -> tuple[int, str]:
+    """The exit code and the one line to print for an error that carries a user-ready message."""
+    code = next(code for kind, code in _FAILURE_CODES if isinstance(error, kind))
+    message = str(getattr(error, "message", "") or error)
+    if isinstance(error, AuthError):
+        message = f"{message.rstrip('.')}; run `harvest-widget login` again."
+    return code, message
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Run one command; returns the exit code (see `EXIT_CODES_HELP`)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -902,46 +929,22 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin:
         session = Session(paths, out or sys.stdout, stdin=stdin or sys.stdin)
         return COMMANDS[args.command](session, args)
     except CliError as error:
-        _fail(error.message)
+        _note(error.message)
         return error.code
     except SystemExit as leaving:  # --help and --version exit through argparse
         return leaving.code if isinstance(leaving.code, int) else EXIT_OK
-    except KeyringUnavailableError as error:
-        _fail(error.message)
-        return EXIT_KEYRING
-    except NotSignedInError as error:
-        _fail(error.message)
-        return EXIT_AUTH
-    except (SettingsError, ConnectionSetupError) as error:
-        _fail(error.message)
-        return EXIT_ERROR
-    except StoreError as error:
-        _fail(str(error))
-        return EXIT_ERROR
-    except AuthError as error:
-        _fail(f"{error.message.rstrip('.')}; run `harvest-widget login` again.")
-        return EXIT_AUTH
-    except NotFoundError as error:
-        _fail(error.message)
-        return EXIT_NOT_FOUND
-    except NetworkError as error:
-        _fail(error.message)
-        return EXIT_UNREACHABLE
-    except HarvestError as error:
-        _fail(error.message)
-        return EXIT_REFUSED
+    except KNOWN_FAILURES as error:
+        code, message = known_failure(error)
+        _note(message)
+        return code
     except KeyboardInterrupt:
-        _fail("Interrupted.")
+        _note("Interrupted.")
         return 130
     except Exception:
         log.exception("command %s failed", args_list[:1])
-        _fail(f"Something went wrong; the details are in {paths.log_file}.")
+        _note(f"Something went wrong; the details are in {paths.log_file}.")
         return EXIT_ERROR
     finally:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
             handler.close()
-
-
-def _fail(message: str) -> None:
-    sys.stderr.write(f"harvest-widget: {message}\n")

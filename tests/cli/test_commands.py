@@ -132,7 +132,7 @@ def test_logout_refuses_while_changes_are_unsynced_unless_forced(signed_in: Cli)
     assert "--force" in refused.err
     forced = signed_in("logout", "--force")
     assert forced.code == EXIT_OK
-    assert "stay queued" in forced.err
+    assert "still queued" in forced.err
 
 
 # -- reading ------------------------------------------------------------------------------------------
