@@ -25,7 +25,11 @@ Format = Literal["json", "xml"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DATE_FORMATS = ("%Y-%m-%d", "%a, %d %b %Y", "%d %b %Y", "%a, %b %d %Y", "%b %d %Y", "%Y/%m/%d")
+_MONTHS_LOWER = tuple(m.lower() for m in _MONTHS)
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})$")
+_WEEKDAY_PREFIX = r"(?:[A-Za-z]{3,9},?\s+)?"
+_DAY_MONTH_YEAR = re.compile(_WEEKDAY_PREFIX + r"(?P<d>\d{1,2})\s+(?P<month>[A-Za-z]{3,9})\s+(?P<y>\d{4})$")
+_MONTH_DAY_YEAR = re.compile(_WEEKDAY_PREFIX + r"(?P<month>[A-Za-z]{3,9})\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})$")
 _TIME_OF_DAY = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?\s*$", re.IGNORECASE)
 _PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -55,12 +59,19 @@ def time_of_day(value: dt.time | None, clock: str) -> str:
 
 
 def parse_date(text: str) -> dt.date:
+    """ISO (`2006-10-17`) or the docs' styles (`Tue, 17 Oct 2006`, `Sun, Jan 24 2015`).
+
+    Parsed by hand, not with strptime, whose month names follow the process locale.
+    """
     cleaned = " ".join(text.split())
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if match := _ISO_DATE.match(cleaned):
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        if match := _DAY_MONTH_YEAR.match(cleaned) or _MONTH_DAY_YEAR.match(cleaned):
+            month = _MONTHS_LOWER.index(match["month"][:3].lower()) + 1
+            return dt.date(int(match["y"]), month, int(match["d"]))
+    except ValueError:
+        pass  # a month name or a day that does not exist: the same answer as no match
     raise Invalid(f"spent_at {text!r} is not a date; send YYYY-MM-DD.")
 
 

@@ -230,3 +230,13 @@ def test_admin_adds_to_a_colleagues_timesheet_with_of_user(manual: Sandbox) -> N
         body={"project_id": 2002, "task_id": 3001},
     )
     assert refused.status_code == 400  # 2002 is not one of the member's projects
+
+
+def test_xml_delete_and_xml_errors_keep_text_bodies(manual: Sandbox) -> None:
+    entry_id = _entry_on(manual, "admin", dt.date(2026, 3, 10))
+    assert call(manual, "DELETE", f"/daily/delete/{entry_id}", fmt="xml").status_code == 200
+    missing = call(manual, "GET", f"/daily/show/{entry_id}", fmt="xml")
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/plain")
+    bad = call(manual, "POST", "/daily/add", fmt="xml", body="<request><project_id>1</project_id></request>")
+    assert bad.status_code == 400 and bad.headers["Content-Type"].startswith("text/plain")
+    assert call(manual, "GET", "/daily", fmt="xml", auth=None).status_code == 401
