@@ -20,7 +20,7 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     """'1.2.3' -> (1, 2, 3, 0); pre-release suffixes ('1.2.0rc1', '0.1.0.dev4') are dropped."""
     match = re.match(r"\d+(?:\.\d+)*", version)
     numbers = [int(part) for part in match.group(0).split(".")[:4]] if match else []
-    padded = (numbers + [0, 0, 0, 0])[:4]
+    padded = [*numbers, 0, 0, 0, 0][:4]
     return padded[0], padded[1], padded[2], padded[3]
 
 
