@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from harvest_widget import APP_NAME
+from harvest_widget.paths import HOME_ENV
 
 log = logging.getLogger(__name__)
 
@@ -227,10 +228,17 @@ else:
 def autostart_for_platform(
     platform: str | None = None, environ: Mapping[str, str] | None = None, home: Path | None = None
 ) -> Autostart:
-    """The mechanism this OS uses, pointed at the real per-user location (`home` for tests)."""
+    """The mechanism this OS uses, pointed at the real per-user location (`home` for tests).
+
+    With `HARVEST_WIDGET_HOME` set (tests, the demo), the entry is a `.desktop` file inside that
+    folder instead: like every other file, it never reaches the real profile.
+    """
+    env = os.environ if environ is None else environ
+    if env.get(HOME_ENV):
+        return XdgAutostart(Path(env[HOME_ENV]).expanduser() / "autostart")
     name = sys.platform if platform is None else platform
     if name == "win32":
         return _windows_autostart()
     if name == "darwin":
         return LaunchAgent((home or Path.home()) / "Library" / "LaunchAgents")
-    return XdgAutostart(xdg_autostart_dir(environ, home))
+    return XdgAutostart(xdg_autostart_dir(env, home))

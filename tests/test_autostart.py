@@ -18,7 +18,7 @@ from harvest_widget.autostart import (
     desktop_exec,
     launch_command,
 )
-from harvest_widget.paths import AppPaths
+from harvest_widget.paths import HOME_ENV, AppPaths
 from harvest_widget.settings import load_settings, save_settings
 
 
@@ -81,6 +81,7 @@ def test_start_at_login_setting_creates_and_removes_the_xdg_autostart_file(
 ) -> None:
     config_home = tmp_path / "xdg-config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    monkeypatch.delenv(HOME_ENV)  # settings stay in the test home; autostart goes where the desktop looks
     autostart = autostart_for_platform("linux")
     desktop_file = config_home / "autostart" / "harvest-widget.desktop"
 
@@ -99,6 +100,15 @@ def test_start_at_login_setting_creates_and_removes_the_xdg_autostart_file(
     assert not desktop_file.exists()
     assert not autostart.is_enabled()
     apply_start_at_login(False, autostart)  # turning it off twice is fine
+
+
+def test_a_separate_app_home_keeps_the_autostart_entry_inside_it(home: AppPaths, tmp_path: Path) -> None:
+    for platform in ("linux", "darwin", "win32"):
+        autostart = autostart_for_platform(platform, home=tmp_path / "user")
+        assert isinstance(autostart, XdgAutostart)
+        assert autostart.file.parent == home.config_dir.parent / "autostart"
+    autostart.enable(["/opt/hw/harvest-widget", "--hidden"])
+    assert not (tmp_path / "user").exists()
 
 
 def test_xdg_autostart_falls_back_to_dot_config_without_xdg_config_home(tmp_path: Path) -> None:
@@ -140,7 +150,7 @@ def test_enabling_again_replaces_the_command_of_a_moved_installation(tmp_path: P
 
 def test_launch_agent_plist_runs_the_app_hidden_at_load(tmp_path: Path) -> None:
     agents = tmp_path / "Library" / "LaunchAgents"
-    autostart = autostart_for_platform("darwin", home=tmp_path)
+    autostart = autostart_for_platform("darwin", environ={}, home=tmp_path)
     assert isinstance(autostart, LaunchAgent)
     command = ["/Applications/Harvest Widget.app/Contents/MacOS/harvest-widget", "--hidden"]
 
@@ -191,4 +201,4 @@ def test_run_key_leaves_other_programs_values_alone() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="the refusal is for non-Windows machines")
 def test_windows_run_key_is_refused_off_windows() -> None:
     with pytest.raises(OSError, match="only reachable on Windows"):
-        autostart_for_platform("win32")
+        autostart_for_platform("win32", environ={})
