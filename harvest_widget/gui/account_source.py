@@ -16,6 +16,10 @@ from harvest_widget.sync.engine import Engine
 
 log = logging.getLogger(__name__)
 
+# The worker must stay free for the user's next action: a throttle longer than this is not waited
+# out inside a call; the engine records it, the window counts it down and the worker resumes after.
+THROTTLE_MAX_WAIT_S = 1.0
+
 
 class AccountSource:
     """Implements `worker.EngineSource` for this home (`paths`) and keyring (`credentials`)."""
@@ -37,7 +41,9 @@ class AccountSource:
         if not settings.is_signed_in:
             return None
         try:
-            self._engine = connection.open_engine(self._paths, settings, self._credentials)
+            self._engine = connection.open_engine(
+                self._paths, settings, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
+            )
         except connection.NotSignedInError:
             log.info("saved sign-in has no secret in the keyring; asking to sign in")
             return None
@@ -53,8 +59,12 @@ class AccountSource:
             api_version="v1",
         )
         secrets = Secrets(access_token=request.token) if token else Secrets(password=request.password)
-        saved, _ = connection.sign_in(self._paths, settings, secrets, self._credentials)
-        engine = connection.open_engine(self._paths, saved, self._credentials, secrets=secrets)
+        saved, _ = connection.sign_in(
+            self._paths, settings, secrets, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
+        )
+        engine = connection.open_engine(
+            self._paths, saved, self._credentials, secrets=secrets, max_wait=THROTTLE_MAX_WAIT_S
+        )
         engine.sign_in()
         self._engine = engine
         return engine

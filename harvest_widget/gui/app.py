@@ -1,7 +1,7 @@
 """`harvest-widget` (GUI): parse the flags, make the QApplication, build the shell, run.
 
-`build_shell` is the one place the app's objects are assembled, so `--self-test` and the benchmarks
-build exactly what a user runs.
+`build_shell` is the one place the app's objects are assembled, so `--self-test` (gui/self_test.py)
+and the benchmarks build exactly what a user runs.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication
 
 from harvest_widget import APP_NAME, __version__
 from harvest_widget.credentials import CredentialStore
@@ -20,6 +19,7 @@ from harvest_widget.gui.account_source import AccountSource
 from harvest_widget.gui.shell import Shell
 from harvest_widget.gui.single_instance import SingleInstance
 from harvest_widget.gui.tray_icons import app_icon
+from harvest_widget.gui.worker import EngineWorker
 from harvest_widget.log import setup_logging
 from harvest_widget.paths import AppPaths, app_paths
 
@@ -32,28 +32,24 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--demo", action="store_true", help="try it on a local practice Harvest (nothing is sent anywhere)"
     )
     parser.add_argument("--hidden", action="store_true", help="start in the tray without opening the window")
-    parser.add_argument("--self-test", action="store_true", help="start, show the first day, report and quit")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check the assembled app against a local practice Harvest, then quit (exit 0 = passed)",
+    )
     return parser.parse_args(list(argv))
 
 
 def build_shell(paths: AppPaths, credentials: CredentialStore | None = None) -> Shell:
-    return Shell(AccountSource(paths, credentials))
-
-
-def run_self_test(app: QApplication, shell: Shell) -> None:
-    """Quit with 0 once the shell showed a day or asked to sign in; 1 after 20 s without either."""
-
-    def report(outcome: str) -> None:
-        print(f"self-test: {outcome}; tray_available={QSystemTrayIcon.isSystemTrayAvailable()}", flush=True)
-        app.exit(0 if outcome != "timed out" else 1)
-
-    shell.view_shown.connect(lambda _view: report("day shown"))
-    shell.worker.needs_sign_in.connect(lambda: report("sign-in offered"))
-    QTimer.singleShot(20_000, lambda: report("timed out"))
+    return Shell(EngineWorker(AccountSource(paths, credentials)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        from harvest_widget.gui.self_test import main as self_test_main
+
+        return self_test_main()
     demo = None
     credentials = None
     if args.demo:
@@ -77,8 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     shell = build_shell(paths, credentials)
     instance.activated.connect(shell.open_window)
     shell.quit_requested.connect(app.quit)
-    if args.self_test:
-        run_self_test(app, shell)
     shell.start(hidden=args.hidden, sign_in=demo.sign_in_request() if demo else None)
     try:
         return app.exec()

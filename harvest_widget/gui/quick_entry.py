@@ -113,8 +113,10 @@ class QuickEntry(QWidget):
         # WORKAROUND: Enter that picks a completion in a popup must not also save (toggldesktop #2473).
         completer = self.picker.completer()
         popup = completer.popup() if completer is not None else None
-        if popup is not None and popup.isVisible():
+        if self.sender() is self.picker and popup is not None and popup.isVisible():
             return
+        if popup is not None:
+            popup.hide()
         self.submit()
 
     def submit(self) -> None:

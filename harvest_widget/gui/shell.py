@@ -20,7 +20,7 @@ from harvest_widget.gui.settings_dialog import SettingsDialog, confirm_sign_out
 from harvest_widget.gui.sign_in_dialog import SignInDialog
 from harvest_widget.gui.timesheet_window import TimesheetWindow
 from harvest_widget.gui.tray import TrayIcon
-from harvest_widget.gui.worker import DayView, EngineSource, EngineWorker, SignInRequest, WorkerHandle
+from harvest_widget.gui.worker import DayView, EngineWorker, SignInRequest, WorkerHandle
 from harvest_widget.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,14 @@ class Shell(QObject):
 
     def __init__(
         self,
-        source: EngineSource,
+        worker: EngineWorker,
         *,
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._tray_available = tray_available
-        self.worker = EngineWorker(source)
+        self.worker = worker
         self.handle = WorkerHandle(self.worker, self)
         self.window = TimesheetWindow(self.handle)
         self.tray = TrayIcon(self.handle, parent=self)
@@ -66,6 +66,7 @@ class Shell(QObject):
         worker.settings_loaded.connect(self._on_settings_loaded)
         worker.notes_found.connect(self._on_notes_found)
         worker.failed.connect(self._on_failed)
+        worker.syncing_changed.connect(self.window.status_line.set_syncing)
 
         window = self.window
         window.visibility_changed.connect(self._on_window_visibility_changed)

@@ -152,7 +152,7 @@ class SignInDialog(QDialog):
             return "Enter your Harvest account address, such as yourcompany.harvestapp.com."
         if self.use_token.isChecked():
             return None if self.token.text().strip() else "Paste your OAuth access token."
-        if "@" not in self.email.text():
+        if not self.email.text().strip():
             return "Enter the email address you sign in to Harvest with."
         if not self.password.text():
             return "Enter your Harvest password."

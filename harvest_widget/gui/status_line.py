@@ -73,9 +73,12 @@ class StatusLine(QWidget):
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._render)
 
-    def set_status(self, status: SyncStatus, *, syncing: bool = False) -> None:
-        self._status = status
+    def set_syncing(self, syncing: bool) -> None:
         self._syncing = syncing
+        self._render()
+
+    def set_status(self, status: SyncStatus) -> None:
+        self._status = status
         if not (status.offline or status.throttled_until or status.auth_failed) and not status.last_error:
             self.show_error("", "")
         self._render()

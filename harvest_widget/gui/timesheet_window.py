@@ -410,7 +410,7 @@ class TimesheetWindow(QMainWindow):
         self.week_total_label.setText(
             f"Week\n{format_hours(sum((h for _, h in view.week), Decimal(0)), style)}"
         )
-        self.status_line.set_status(shown.status, syncing=view.syncing)
+        self.status_line.set_status(shown.status)
         self._update_totals()
         self._update_selection_actions()
 

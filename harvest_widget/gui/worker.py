@@ -109,6 +109,7 @@ class EngineWorker(QObject):
     settings_loaded = Signal(object)  # Settings
     notes_found = Signal(str, object)  # prefix, tuple[str, ...]
     failed = Signal(str, str)  # sentence, details
+    syncing_changed = Signal(bool)
     sync_finished = Signal(object)  # SyncReport
     closed = Signal()
 
@@ -119,8 +120,10 @@ class EngineWorker(QObject):
         wall_clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        offline_retry_s: float = OFFLINE_RETRY_FIRST_S,
     ) -> None:
         super().__init__()
+        self._offline_retry_first_s = offline_retry_s
         self._source = source
         self._engine: Engine | None = None
         self._wall_clock = wall_clock
@@ -130,7 +133,7 @@ class EngineWorker(QObject):
         self._refresh_interval_s = 300.0
         self._syncing = False
         self._last_sync_done: float | None = None
-        self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+        self._offline_retry_s = offline_retry_s
         # Children move with the worker to its thread, so these timers fire there.
         self._sync_timer = QTimer(self)
         self._sync_timer.setSingleShot(True)
@@ -319,6 +322,7 @@ class EngineWorker(QObject):
         if engine is None:
             return
         self._syncing = True
+        self.syncing_changed.emit(True)
         try:
             with self._reporting("syncing with Harvest"):
                 days = tuple(dict.fromkeys(d for d in (engine.today(), self._shown_day) if d is not None))
@@ -329,6 +333,7 @@ class EngineWorker(QObject):
         finally:
             self._syncing = False
             self._last_sync_done = self._monotonic()
+            self.syncing_changed.emit(False)
         if self._engine is not None:
             with self._reporting("reading the day"):
                 self._emit_view()
@@ -344,12 +349,12 @@ class EngineWorker(QObject):
             return
         if status.throttled_until is not None:
             wait_s = (status.throttled_until - dt.datetime.now(dt.UTC)).total_seconds() + 0.5
-            self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+            self._offline_retry_s = self._offline_retry_first_s
         elif status.offline:
             wait_s = self._offline_retry_s
             self._offline_retry_s = min(self._offline_retry_s * 2, self._refresh_interval_s)
         else:
-            self._offline_retry_s = OFFLINE_RETRY_FIRST_S
+            self._offline_retry_s = self._offline_retry_first_s
             wait_s = self._refresh_interval_s * self._rng.uniform(0.9, 1.1)
         if self._sync_timer.isActive() and self._sync_timer.remainingTime() <= wait_s * 1000:
             return

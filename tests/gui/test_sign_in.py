@@ -1,0 +1,72 @@
+"""First run: the sign-in dialog verifies on the worker, says what to fix, keeps secrets in the keyring."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvest_widget.credentials import SERVICE
+from tests.gui.conftest import WAIT_MS, make_shell
+
+
+@pytest.fixture
+def first_run(qtbot, home, memory_keyring):
+    app_shell = make_shell(home, memory_keyring)
+    qtbot.addWidget(app_shell.window)
+    app_shell.start()
+    qtbot.waitUntil(lambda: app_shell.sign_in_dialog is not None, timeout=WAIT_MS)
+    dialog = app_shell.sign_in_dialog
+    yield app_shell, dialog
+    app_shell.shutdown()
+
+
+def fill(qtbot, dialog, url, email, password):
+    dialog.account_url.setText(url)
+    dialog.email.setText(email)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, password)
+
+
+def test_first_run_offers_sign_in_and_the_tray_says_so(first_run):
+    app_shell, dialog = first_run
+    assert dialog.isVisible()
+    assert not app_shell.window.isVisible()
+    assert "not signed in" in app_shell.tray.tooltip_text()
+    app_shell.tray.rebuild_menu()
+    assert app_shell.tray.action("Sign in") is not None
+
+
+def test_wrong_password_says_what_to_fix_and_stores_nothing(qtbot, first_run, sandbox, memory_keyring):
+    _, dialog = first_run
+    fill(qtbot, dialog, sandbox.url, sandbox.users["admin"].email, "not-the-password")
+    dialog.sign_in_button.click()
+    assert dialog.busy.isVisible()
+    assert not dialog.sign_in_button.isEnabled()
+    qtbot.waitUntil(dialog.error.isVisible, timeout=WAIT_MS)
+    assert "check them" in dialog.error.text()
+    assert dialog.sign_in_button.isEnabled()
+    assert memory_keyring.store == {}
+
+
+def test_missing_fields_are_named_before_anything_is_sent(qtbot, first_run, sandbox):
+    _, dialog = first_run
+    dialog.sign_in_button.click()
+    assert "account address" in dialog.error.text()
+    assert not dialog.busy.isVisible()
+    assert sandbox.requests == []
+
+
+def test_good_password_opens_the_timesheet_and_keeps_the_secret_in_the_keyring(
+    qtbot, first_run, sandbox, memory_keyring, home
+):
+    app_shell, dialog = first_run
+    admin = sandbox.users["admin"]
+    fill(qtbot, dialog, sandbox.url, admin.email, admin.password)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(
+        lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
+    )
+    assert app_shell.sign_in_dialog is None
+    assert any(service == SERVICE for service, _ in memory_keyring.store)
+    assert admin.password in str(memory_keyring.store.values())
+    settings_text = home.settings_file.read_text()
+    assert admin.password not in settings_text
