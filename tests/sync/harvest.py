@@ -26,12 +26,20 @@ def account_key(url: str, email: str) -> str:
 
 
 def make_engine(
-    store: Store, data_dir: Path, url: str, email: str, password: str, **engine_args: Any
+    store: Store,
+    data_dir: Path,
+    url: str,
+    email: str,
+    password: str,
+    *,
+    calls_per_window: int = 100,
+    **engine_args: Any,
 ) -> Engine:
-    """An engine on the real v1 client. The transport does not wait out throttles or retry outages
-    itself (max_wait=0, retries=0): the engine's own pause-and-resume is what the tests exercise."""
+    """An engine on the real v1 client, sharing the throttle budget file of `data_dir` with every
+    other process on that home. The transport does not wait out throttles or retry outages itself
+    (max_wait=0, retries=0): the engine's own pause-and-resume is what the tests exercise."""
     key = account_key(url, email)
-    limiter = SlidingWindowLimiter(store=SqliteWindowStore(data_dir / THROTTLE_DB, key))
+    limiter = SlidingWindowLimiter(calls_per_window, store=SqliteWindowStore(data_dir / THROTTLE_DB, key))
     transport = Transport(
         url, BasicAuth(email, password), limiter=limiter, retries=0, max_wait=0, timeouts=(2.0, 5.0)
     )
