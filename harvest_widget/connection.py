@@ -1,6 +1,6 @@
 """From saved settings and keyring secrets to a working `Engine`; used by the CLI and the GUI alike.
 
-`open_engine` is the one place that decides which backend talks to Harvest (v1 now; v2 plugs in at
+`open_engine` is the one place that decides which backend talks to Harvest (v1 or v2, in
 `build_backend`), where the cache lives (`AppPaths.cache_db`) and which throttle budget calls draw on:
 one SQLite-backed sliding window per account in the data folder, shared by every process on this
 home, because Harvest counts calls per account, not per process.
@@ -15,6 +15,7 @@ from harvest_widget.api.auth import BasicAuth, OAuthToken
 from harvest_widget.api.backend import Backend
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter, SqliteWindowStore
 from harvest_widget.api.v1 import connect_v1
+from harvest_widget.api.v2 import connect_v2
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.credentials import CredentialStore, Secrets
 from harvest_widget.log import redact_value
@@ -70,8 +71,11 @@ def build_backend(
         return connect_v1(
             settings.server_url, auth, data_format=settings.data_format, limiter=limiter, max_wait=max_wait
         )
-    # The v2 backend (token + Harvest-Account-Id) plugs in here.
-    raise ConnectionSetupError(f"Harvest API {settings.api_version} is not supported by this version yet.")
+    if settings.account_id is None:
+        raise NotSignedInError("No Harvest account id is saved for this login; sign in again with it.")
+    return connect_v2(
+        auth, settings.account_id, base_url=settings.server_url, limiter=limiter, max_wait=max_wait
+    )
 
 
 def _auth(

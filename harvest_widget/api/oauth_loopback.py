@@ -172,6 +172,15 @@ def authorize_in_browser(
         return redirect.wait(timeout)
 
 
+def identity_url_for(api_url: str) -> str:
+    """Harvest ID's address for an API address: Harvest's own for harvestapp.com, else the same host
+    (the sandbox serves the API and the identity endpoints together)."""
+    host = (urllib.parse.urlsplit(api_url).hostname or "").lower()
+    if host == "harvestapp.com" or host.endswith(".harvestapp.com"):
+        return DEFAULT_IDENTITY_URL
+    return api_url.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class HarvestIdClient:
     """The OAuth client the user registered in Harvest ID (Developers -> OAuth2 applications)."""

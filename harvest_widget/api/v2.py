@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvest_widget.api import v2_codec
-from harvest_widget.api.auth import Auth, OAuthToken
-from harvest_widget.api.errors import ProtocolError, ValidationError
-from harvest_widget.api.oauth_loopback import HarvestIdToken
+from harvest_widget.api.auth import Auth, BasicAuth, OAuthToken
+from harvest_widget.api.errors import AuthError, ProtocolError, ValidationError
+from harvest_widget.api.oauth_loopback import TOKEN_PATH, HarvestIdToken, identity_url_for
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
 from harvest_widget.api.transport import Transport
 from harvest_widget.api.v2_codec import JsonObject
@@ -296,8 +296,13 @@ def connect_v2(
     max_wait: float | None = 120.0,
     per_page: int | None = None,
 ) -> V2Backend:
-    """A v2 backend on a fresh transport: `auth` is a `PersonalAccessToken` or a Harvest ID
-    `oauth_loopback.HarvestIdToken`; every request names `account_id` (`Harvest-Account-Id`)."""
+    """A v2 backend on a fresh transport: `auth` is a `PersonalAccessToken` or a Harvest ID OAuth
+    token; every request names `account_id` (`Harvest-Account-Id`). An `OAuthToken` without a token
+    URL renews at Harvest ID (`oauth_loopback.identity_url_for(base_url)`)."""
+    if isinstance(auth, BasicAuth):
+        raise AuthError("Harvest API v2 has no password sign-in; use a Personal Access Token or Harvest ID.")
+    if isinstance(auth, OAuthToken) and auth.token_url is None and auth.refresh_token:
+        auth.token_url = identity_url_for(base_url) + TOKEN_PATH
     transport = Transport(
         base_url,
         auth,

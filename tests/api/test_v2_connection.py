@@ -1,0 +1,134 @@
+"""A v2 login through `connection` (settings + keyring) drives the real engine against the sandbox.
+
+The engine's own suite runs on v1; these tests prove the same engine works unchanged over v2:
+every kind of operation, offline and throttled, reaches the server exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from harvest_widget.connection import NotSignedInError, open_engine, sign_in
+from harvest_widget.core.timesheet import EntryChanges, EntryDraft
+from harvest_widget.credentials import CredentialStore, Secrets
+from harvest_widget.paths import AppPaths
+from harvest_widget.sandbox import Fault, Sandbox
+from harvest_widget.settings import Settings, load_settings
+from harvest_widget.sync import Engine
+from tests.memory_keyring import MemoryKeyring
+from tests.sync.harvest import PROJECT, TASK, cache_view, server_view
+
+
+@pytest.fixture
+def engine(sandbox: Sandbox, home: AppPaths, memory_keyring: MemoryKeyring) -> Engine:
+    admin = sandbox.users["admin"]
+    settings = Settings(
+        server_url=sandbox.url, api_version="v2", auth_kind="pat", account_id=admin.company.id
+    )
+    saved, whoami = sign_in(home, settings, Secrets(access_token=admin.access_token), max_wait=5.0)
+    assert whoami.user_id == admin.id and saved.email == admin.email
+    assert load_settings(home) == saved
+    opened = open_engine(home, max_wait=0.0)
+    opened.sign_in()
+    opened.refresh_day(opened.today())
+    return opened
+
+
+def _sync_until_clean(engine: Engine, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not engine.sync().complete:
+        assert time.monotonic() < deadline, engine.status()
+        time.sleep(0.05)
+
+
+def _every_operation(engine: Engine, tag: str) -> None:
+    today = engine.today()
+    first, second = (le.entry.id for le in engine.snapshot(today).entries[:2])
+    engine.create(EntryDraft(PROJECT, TASK, today, f"{tag} added", Decimal("1.25")))
+    timer = engine.start_new(EntryDraft(PROJECT, TASK, today, f"{tag} timer")).running
+    assert timer is not None
+    engine.edit(timer.entry.id, EntryChanges(notes=f"{tag} timer renamed"))
+    engine.stop(timer.entry.id)
+    engine.start(first)
+    engine.stop(first)
+    engine.edit(first, EntryChanges(notes=f"{tag} edited", hours=Decimal("2.5")))
+    engine.delete(second)
+
+
+def _assert_server_matches(engine: Engine, sandbox: Sandbox, tag: str) -> None:
+    today = engine.today()
+    server = server_view(sandbox.entries("admin"), today)
+    assert cache_view(engine, today) == server
+    notes = Counter(v[2] for v in server.values())
+    assert notes[f"{tag} added"] == 1 and notes[f"{tag} timer renamed"] == 1 and notes[f"{tag} edited"] == 1
+    assert Decimal("2.5") in {v[3] for v in server.values()}
+    assert engine.status().is_clean
+
+
+def _v2_calls(sandbox: Sandbox) -> Counter[tuple[str, str]]:
+    return Counter((r.method, r.path) for r in sandbox.requests if r.path.startswith("/v2/time_entries"))
+
+
+def test_every_operation_reaches_v2_once_and_the_running_timer_never_gets_hours(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    sandbox.clear_requests()
+    _every_operation(engine, "online")
+    assert not sandbox.requests
+    assert engine.sync().complete
+    _assert_server_matches(engine, sandbox, "online")
+    assert _v2_calls(sandbox)["POST", "/v2/time_entries"] == 2
+    timer = engine.start_new(EntryDraft(PROJECT, TASK, engine.today(), "running")).running
+    assert timer is not None and engine.sync().complete
+    sandbox.clear_requests()
+    engine.edit(engine.server_id(timer.entry.id), EntryChanges(notes="running, renamed"))
+    assert engine.sync().complete
+    (patch,) = [json.loads(r.body) for r in sandbox.requests if r.method == "PATCH"]
+    assert patch == {"notes": "running, renamed"}
+    running = sandbox.world.running(sandbox.users["admin"])
+    assert running is not None and running.notes == "running, renamed"
+
+
+def test_offline_then_online_reaches_v2_once(engine: Engine, sandbox: Sandbox) -> None:
+    sandbox.stop()
+    _every_operation(engine, "offline")
+    report = engine.sync()
+    assert not report.complete and report.status.offline
+    sandbox.start()
+    sandbox.clear_requests()
+    _sync_until_clean(engine)
+    _assert_server_matches(engine, sandbox, "offline")
+    assert _v2_calls(sandbox)["POST", "/v2/time_entries"] == 2
+
+
+def test_429_pauses_the_drain_and_it_resumes_without_duplicates(engine: Engine, sandbox: Sandbox) -> None:
+    _every_operation(engine, "throttled")
+    sandbox.faults.add(
+        Fault("status", status=429, headers={"Retry-After": "1"}, path=r"^/v2/time_entries", times=1)
+    )
+    report = engine.sync()
+    assert not report.complete and report.status.throttled_until is not None
+    _sync_until_clean(engine)
+    _assert_server_matches(engine, sandbox, "throttled")
+
+
+def test_lost_reply_to_a_create_makes_no_duplicate(engine: Engine, sandbox: Sandbox) -> None:
+    today = engine.today()
+    engine.create(EntryDraft(PROJECT, TASK, today, "lost reply", Decimal("0.75")))
+    sandbox.faults.add(Fault("drop_after_commit", method="POST", path=r"^/v2/time_entries$", times=1))
+    _sync_until_clean(engine)
+    assert Counter(v[2] for v in server_view(sandbox.entries("admin"), today).values())["lost reply"] == 1
+    assert cache_view(engine, today) == server_view(sandbox.entries("admin"), today)
+
+
+def test_v2_login_without_account_id_is_not_signed_in(home: AppPaths, memory_keyring: MemoryKeyring) -> None:
+    settings = Settings(
+        server_url="https://api.harvestapp.com", api_version="v2", auth_kind="pat", email="a@b.c"
+    )
+    with pytest.raises(NotSignedInError, match="account id"):
+        open_engine(home, settings, CredentialStore(), secrets=Secrets(access_token="token"))
