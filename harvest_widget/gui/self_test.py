@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 from harvest_widget import APP_NAME, __version__
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.credentials import CredentialStore
+from harvest_widget.gui.crash import install_crash_handlers
 from harvest_widget.gui.shell import Shell
 from harvest_widget.gui.worker import DayView
 from harvest_widget.log import setup_logging
@@ -94,6 +95,11 @@ class SelfTest(QObject):
         if self._step is Step.SIGN_IN:
             self._passed(f"signed in to the sandbox at {self._sandbox.url} as user {whoami.user_id}")
             self._step = Step.DAY_SYNCED
+
+    def on_crashed(self, summary: str, details: str) -> None:
+        """An unhandled exception anywhere in the app fails the self-test at once, with its traceback."""
+        self._out(details)
+        self._fail(f"unhandled exception: {summary}")
 
     def _on_sign_in_failed(self, message: str) -> None:
         self._fail(f"sign-in failed: {message}")
@@ -189,13 +195,17 @@ def main(argv: Sequence[str] = ()) -> int:
         assert isinstance(app, QApplication)
         app.setApplicationName(APP_NAME)
         app.setQuitOnLastWindowClosed(False)
+        crashes = install_crash_handlers(paths)
+        crashes.dialogs_enabled = False  # nobody is there to close a dialog: fail instead
         shell = build_shell(paths, CredentialStore(demo.keyring))
         print(f"self-test: {APP_NAME} {__version__}, Qt platform {app.platformName()}", flush=True)
-        SelfTest(shell, demo.sandbox, app.exit, out=lambda line: print(line, flush=True))
+        self_test = SelfTest(shell, demo.sandbox, app.exit, out=lambda line: print(line, flush=True))
+        crashes.crashed.connect(self_test.on_crashed)
         shell.start(sign_in=demo.sign_in_request())
         try:
             return app.exec()
         finally:
             shell.shutdown()
+            crashes.uninstall()
     finally:
         demo.stop()

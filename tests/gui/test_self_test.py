@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
+from harvest_widget.gui.crash import install_crash_handlers
 from harvest_widget.gui.self_test import NOTES, SelfTest
 from harvest_widget.gui.shell import Shell
 from harvest_widget.paths import AppPaths
@@ -65,3 +67,26 @@ def test_self_test_reports_the_step_it_was_waiting_for_on_timeout(
     code, lines = run(qtbot, bare_shell, sandbox, timeout_ms=1_000)
     assert code == 1
     assert lines[-1] == "self-test: FAIL timed out waiting for: DAY_SYNCED"
+
+
+def test_an_unhandled_exception_fails_the_self_test_with_its_traceback(
+    qtbot: QtBot, bare_shell: Shell, sandbox: Sandbox, home: AppPaths
+) -> None:
+    codes: list[int] = []
+    lines: list[str] = []
+    self_test = SelfTest(bare_shell, sandbox, codes.append, out=lines.append)
+    crashes = install_crash_handlers(home)
+    crashes.dialogs_enabled = False
+    crashes.crashed.connect(self_test.on_crashed)
+    try:
+
+        def broken_slot() -> None:
+            raise KeyError("no such column")
+
+        QTimer.singleShot(0, broken_slot)
+        qtbot.waitUntil(lambda: bool(codes))
+    finally:
+        crashes.uninstall()
+    assert codes == [1]
+    assert "in broken_slot" in lines[0]
+    assert lines[-1] == "self-test: FAIL unhandled exception: KeyError: 'no such column'"
