@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import keyring
 import keyring.backends.fail
+import pytest
 
+from harvest_widget import cli as cli_module
 from harvest_widget.cli import (
     EXIT_AUTH,
     EXIT_ERROR,
@@ -439,3 +441,21 @@ def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> N
     # Nothing was sent while the lockout lasted: each lockout was met by exactly one refused call.
     refused = [r for r in sandbox.requests if r.status == 503]
     assert 1 <= len(refused) <= 2
+
+
+def test_a_slow_harvest_does_not_hold_the_terminal_and_the_change_lands_once(
+    signed_in: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_module, "SYNC_WAIT_SECONDS", 0.5)
+    signed_in.sandbox.faults.add(Fault("latency", seconds=2.0, method="POST", times=1))
+    began = time.monotonic()
+    result = signed_in("add", "website", "design", "1", "--notes", "cli-slow", "--json")
+    assert time.monotonic() - began < 2.0
+    assert result.code == EXIT_SAVED_LOCALLY
+    assert "slow to answer" in result.err
+    assert result.json()["synced"] is False
+    deadline = time.monotonic() + 10
+    while signed_in("sync").code != EXIT_OK:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert len(server_entries(signed_in, "cli-slow")) == 1
