@@ -7,7 +7,6 @@ every kind of operation, offline and throttled, reaches the server exactly once.
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -23,6 +22,9 @@ from harvest_widget.sync import Engine
 from tests.memory_keyring import MemoryKeyring
 from tests.sync.harvest import PROJECT, TASK, cache_view, server_view
 
+# The engine suite's own scenario and checks (written for v1), reused unchanged over v2.
+from tests.sync.test_engine_sync import _assert_server_matches, _every_operation, _sync_until_clean
+
 
 @pytest.fixture
 def engine(sandbox: Sandbox, home: AppPaths, memory_keyring: MemoryKeyring) -> Engine:
@@ -37,37 +39,6 @@ def engine(sandbox: Sandbox, home: AppPaths, memory_keyring: MemoryKeyring) -> E
     opened.sign_in()
     opened.refresh_day(opened.today())
     return opened
-
-
-def _sync_until_clean(engine: Engine, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not engine.sync().complete:
-        assert time.monotonic() < deadline, engine.status()
-        time.sleep(0.05)
-
-
-def _every_operation(engine: Engine, tag: str) -> None:
-    today = engine.today()
-    first, second = (le.entry.id for le in engine.snapshot(today).entries[:2])
-    engine.create(EntryDraft(PROJECT, TASK, today, f"{tag} added", Decimal("1.25")))
-    timer = engine.start_new(EntryDraft(PROJECT, TASK, today, f"{tag} timer")).running
-    assert timer is not None
-    engine.edit(timer.entry.id, EntryChanges(notes=f"{tag} timer renamed"))
-    engine.stop(timer.entry.id)
-    engine.start(first)
-    engine.stop(first)
-    engine.edit(first, EntryChanges(notes=f"{tag} edited", hours=Decimal("2.5")))
-    engine.delete(second)
-
-
-def _assert_server_matches(engine: Engine, sandbox: Sandbox, tag: str) -> None:
-    today = engine.today()
-    server = server_view(sandbox.entries("admin"), today)
-    assert cache_view(engine, today) == server
-    notes = Counter(v[2] for v in server.values())
-    assert notes[f"{tag} added"] == 1 and notes[f"{tag} timer renamed"] == 1 and notes[f"{tag} edited"] == 1
-    assert Decimal("2.5") in {v[3] for v in server.values()}
-    assert engine.status().is_clean
 
 
 def _v2_calls(sandbox: Sandbox) -> Counter[tuple[str, str]]:
