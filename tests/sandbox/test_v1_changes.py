@@ -240,3 +240,13 @@ def test_xml_delete_and_xml_errors_keep_text_bodies(manual: Sandbox) -> None:
     bad = call(manual, "POST", "/daily/add", fmt="xml", body="<request><project_id>1</project_id></request>")
     assert bad.status_code == 400 and bad.headers["Content-Type"].startswith("text/plain")
     assert call(manual, "GET", "/daily", fmt="xml", auth=None).status_code == 401
+
+
+def test_xml_entity_tricks_are_refused_not_expanded(manual: Sandbox) -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        "<request><notes>&b;</notes><project_id>2001</project_id><task_id>3001</task_id></request>"
+    )
+    response = call(manual, "POST", "/daily/add", fmt="xml", body=bomb)
+    assert response.status_code == 400
+    assert not any("aaaa" in e.notes for e in manual.entries("admin"))
