@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from harvest_widget import APP_NAME, __version__
 from harvest_widget.credentials import CredentialStore
 from harvest_widget.gui.account_source import AccountSource
+from harvest_widget.gui.crash import install_crash_handlers
 from harvest_widget.gui.shell import Shell
 from harvest_widget.gui.single_instance import SingleInstance
 from harvest_widget.gui.tray_icons import app_icon
@@ -66,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
+    _crashes = install_crash_handlers(paths)  # kept alive for the whole run
     instance = SingleInstance(paths.lock_file)
     if not instance.acquire():
         print("Harvest widget is already running; its window was brought forward.")
