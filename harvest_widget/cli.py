@@ -316,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--email", help="your Harvest email (needed with --password-stdin)")
     login.add_argument("--format", choices=("json", "xml"), default="json", help="v1 data format")
     login.add_argument("--api", choices=("v1", "v2"), default="v1", help="Harvest API version")
+    login.add_argument("--account-id", type=int, help="v2: the Harvest account id (with --token-stdin)")
 
     logout = commands.add_parser(
         "logout", help="forget the credentials (refuses while changes are not on Harvest yet)"
@@ -810,18 +811,24 @@ def _read_secret(stdin: TextIO, what: str) -> str:
 def cmd_login(session: Session, args: argparse.Namespace) -> int:
     if args.password_stdin and not args.email:
         raise CliError("--password-stdin needs --email.", EXIT_USAGE)
+    if args.api == "v2" and (args.password_stdin or args.account_id is None):
+        raise CliError(
+            "Harvest API v2 signs in with --token-stdin (a Personal Access Token) and --account-id.",
+            EXIT_USAGE,
+        )
     if args.password_stdin:
         secrets = Secrets(password=_read_secret(session.stdin, "password"))
         auth_kind = "basic"
     else:
         secrets = Secrets(access_token=_read_secret(session.stdin, "token"))
-        auth_kind = "oauth"
+        auth_kind = "pat" if args.api == "v2" else "oauth"
     settings = session.settings.replace(
         server_url=args.url.strip().rstrip("/"),
         api_version=args.api,
         data_format=args.format,
         auth_kind=auth_kind,
         email=args.email or "",
+        account_id=args.account_id,
     )
     try:
         settings, whoami = sign_in(

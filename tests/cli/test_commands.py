@@ -459,3 +459,17 @@ def test_a_slow_harvest_does_not_hold_the_terminal_and_the_change_lands_once(
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert len(server_entries(signed_in, "cli-slow")) == 1
+
+
+def test_login_over_api_v2_with_a_personal_access_token(cli: Cli) -> None:
+    admin = cli.sandbox.users["admin"]
+    refused = cli("login", "--url", cli.sandbox.url, "--api", "v2", "--token-stdin", stdin=admin.access_token)
+    assert refused.code == EXIT_USAGE and "--account-id" in refused.err
+    result = cli(
+        "login", "--url", cli.sandbox.url, "--api", "v2", "--account-id", str(admin.company.id), "--token-stdin",
+        stdin=admin.access_token,
+    )  # fmt: skip
+    assert result.code == EXIT_OK, result.err
+    assert cli("add", "website", "design", "0.5", "--notes", "cli-v2").code == EXIT_OK
+    assert [e.hours for e in server_entries(cli, "cli-v2")] == [Decimal("0.50")]
+    assert cli("status", "--json").json()["api_version"] == "v2"
