@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -90,3 +94,24 @@ def test_an_unhandled_exception_fails_the_self_test_with_its_traceback(
     assert codes == [1]
     assert "in broken_slot" in lines[0]
     assert lines[-1] == "self-test: FAIL unhandled exception: KeyError: 'no such column'"
+
+
+def test_the_entry_point_runs_the_self_test_on_a_throwaway_home(tmp_path: Path) -> None:
+    user_home = tmp_path / "user-home"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(user_home)}
+    env.pop("HARVEST_WIDGET_HOME", None)
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env.pop(variable, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "harvest_widget", "--self-test"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("self-test: ok") == 4
+    assert result.stdout.rstrip().endswith("self-test: passed")
+    assert not user_home.exists(), "the self-test wrote into the user's profile"
