@@ -38,7 +38,7 @@ from harvest_widget.log import setup_logging
 from harvest_widget.paths import AppPaths, app_paths
 from harvest_widget.settings import SettingsError, load_settings
 from harvest_widget.store.database import StoreError
-from harvest_widget.sync import DaySnapshot, Engine, LocalEntry, SyncReport, SyncStatus
+from harvest_widget.sync import DaySnapshot, Engine, LocalEntry, PendingOp, SyncReport, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -467,6 +467,17 @@ def view_of(local: LocalEntry, snapshot: DaySnapshot, now: float) -> EntryView:
     )
 
 
+def op_json(op: PendingOp) -> dict[str, Any]:
+    return {
+        "op_id": op.op_id,
+        "kind": op.kind,
+        "entry_id": op.entry_id,
+        "state": op.state,
+        "summary": op.summary,
+        "message": op.last_error,
+    }
+
+
 def status_json(status: SyncStatus) -> dict[str, Any]:
     return {
         "pending": status.pending_ops,
@@ -501,6 +512,7 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
     snapshot = engine.snapshot(today)
     now = time.monotonic()
     running = view_of(snapshot.running, snapshot, now) if snapshot.running else None
+    attention = [op for op in engine.outbox() if op.state in ("conflict", "failed")]
     settings = session.settings
     if args.json:
         print_json(
@@ -514,6 +526,7 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
                 "today_hours": str(seconds_to_hours(snapshot.total_seconds_at(now))),
                 "running": running.to_json() if running else None,
                 "sync": status_json(snapshot.status),
+                "attention": [op_json(op) for op in attention],
             },
             session.out,
         )
@@ -536,6 +549,8 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             f"Not yet on Harvest: {status.pending_ops} pending, {status.conflicts} in conflict, "
             f"{status.failed_ops} refused ({_why_not_synced(status)})."
         )
+    for op in attention:
+        session.say(f"  {op.state}: {op.summary}: {op.last_error or 'refused by Harvest'}")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from harvest_widget.cli import (
     EXIT_KEYRING,
     EXIT_NOT_FOUND,
     EXIT_OK,
+    EXIT_REFUSED,
     EXIT_SAVED_LOCALLY,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
@@ -473,3 +474,20 @@ def test_login_over_api_v2_with_a_personal_access_token(cli: Cli) -> None:
     assert cli("add", "website", "design", "0.5", "--notes", "cli-v2").code == EXIT_OK
     assert [e.hours for e in server_entries(cli, "cli-v2")] == [Decimal("0.50")]
     assert cli("status", "--json").json()["api_version"] == "v2"
+
+
+def test_a_change_to_an_entry_deleted_elsewhere_is_kept_as_a_conflict(signed_in: Cli) -> None:
+    sandbox = signed_in.sandbox
+    assert signed_in("add", "website", "design", "1", "--notes", "cli-gone").code == EXIT_OK
+    [entry] = server_entries(signed_in, "cli-gone")
+    admin = sandbox.world.user_by_name("admin")
+    sandbox.world.delete(admin, admin, entry.id)  # someone deleted it in the web app
+    result = signed_in("edit", str(entry.id), "--notes", "cli-gone-edited")
+    assert result.code == EXIT_REFUSED
+    assert one_line_error(result.err) and "refused" in result.err
+    status = signed_in("status", "--json", "--cached").json()
+    assert status["sync"]["conflicts"] == 1
+    [op] = status["attention"]
+    assert op["entry_id"] == entry.id and op["state"] == "conflict" and op["message"]
+    text = signed_in("status", "--cached")
+    assert "conflict:" in text.out
