@@ -86,48 +86,69 @@ _NOTES: dict[int, tuple[str, ...]] = {
 }
 
 
+def _person(
+    name: str,
+    user_id: int,
+    email: str,
+    password: str,
+    *,
+    admin: bool,
+    full_name: str,
+    zones: str,
+    company: Company,
+) -> SandboxUser:
+    """A sandbox user whose pre-issued tokens are named after them (easy to spot in logs).
+
+    `zones` is "IANA name|Harvest's display name".
+    """
+    first_name, last_name = full_name.split(" ", 1)
+    time_zone, rails_time_zone = zones.split("|")
+    return SandboxUser(
+        name=name,
+        id=user_id,
+        email=email,
+        password=password,
+        access_token=f"sandbox-{name}-access-token",
+        refresh_token=f"sandbox-{name}-refresh-token",
+        is_admin=admin,
+        first_name=first_name,
+        last_name=last_name,
+        time_zone=time_zone,
+        rails_time_zone=rails_time_zone,
+        company=company,
+    )
+
+
 def demo_catalog() -> Catalog:
     users = (
-        SandboxUser(
-            name="admin",
-            id=1001,
-            email=DEMO_EMAIL,
-            password=DEMO_PASSWORD,
-            access_token="sandbox-admin-access-token",
-            refresh_token="sandbox-admin-refresh-token",
-            is_admin=True,
-            first_name="Dana",
-            last_name="Demo",
-            time_zone="Europe/Berlin",
-            rails_time_zone="Berlin",
+        _person(
+            "admin",
+            1001,
+            DEMO_EMAIL,
+            DEMO_PASSWORD,
+            admin=True,
+            full_name="Dana Demo",
+            zones="Europe/Berlin|Berlin",
             company=_STUDIO,
         ),
-        SandboxUser(
-            name="member",
-            id=1002,
-            email="member@example.com",
-            password="member-password",
-            access_token="sandbox-member-access-token",
-            refresh_token="sandbox-member-refresh-token",
-            is_admin=False,
-            first_name="Milo",
-            last_name="Member",
-            time_zone="Europe/London",
-            rails_time_zone="London",
+        _person(
+            "member",
+            1002,
+            "member@example.com",
+            "member-password",
+            admin=False,
+            full_name="Milo Member",
+            zones="Europe/London|London",
             company=_STUDIO,
         ),
-        SandboxUser(
-            name="timestamp",
-            id=1003,
-            email="timestamp@example.com",
-            password="timestamp-password",
-            access_token="sandbox-timestamp-access-token",
-            refresh_token="sandbox-timestamp-refresh-token",
-            is_admin=True,
-            first_name="Tess",
-            last_name="Baker",
-            time_zone="America/Los_Angeles",
-            rails_time_zone="Pacific Time (US & Canada)",
+        _person(
+            "timestamp",
+            1003,
+            "timestamp@example.com",
+            "timestamp-password",
+            admin=True,
+            full_name="Tess Baker",
+            zones="America/Los_Angeles|Pacific Time (US & Canada)",
             company=_BAKERY,
         ),
     )
