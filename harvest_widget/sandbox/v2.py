@@ -31,6 +31,7 @@ from harvest_widget.sandbox.world import (
     Invalid,
     NotFound,
     SandboxEntry,
+    SandboxProject,
     SandboxUser,
     World,
     WorldError,
@@ -370,7 +371,7 @@ def _company_json(user: SandboxUser) -> dict[str, Any]:
     }
 
 
-def _assignment_json(user: SandboxUser, project: Any) -> dict[str, Any]:
+def _assignment_json(user: SandboxUser, project: SandboxProject) -> dict[str, Any]:
     return {
         "id": user.id * 100_000 + project.id,
         "is_project_manager": user.is_admin,
