@@ -337,3 +337,33 @@ def test_html_error_page_from_a_proxy_is_a_server_error(manual: Sandbox) -> None
     manual.faults.add(Fault("status", status=502, content_type="html", path=r"^/v2/", times=5))
     with pytest.raises(ServerError):
         backend_for(manual, "member").whoami()
+
+
+def test_links_naming_another_host_are_followed_on_ours_so_the_token_stays_home(manual: Sandbox) -> None:
+    backend = backend_for(manual, "member")
+    backend.whoami()
+    today = manual.world.today(manual.users["member"])
+    member_id = manual.users["member"].id
+    first_page = {
+        "time_entries": [],
+        "next_page": 2,
+        "links": {
+            "next": f"https://elsewhere.example/v2/time_entries?user_id={member_id}&from={today}&to={today}&page=1"
+        },
+    }
+    manual.faults.add(
+        Fault(
+            "status",
+            status=200,
+            content_type="json",
+            body=json.dumps(first_page),
+            path=r"^/v2/time_entries$",
+            times=1,
+        )
+    )
+    entries = backend.day(today).entries
+    assert sorted(e.id for e in entries) == sorted(
+        e.id for e in manual.entries("member") if e.spent_at == today
+    )
+    followed = [r for r in manual.requests if r.path == "/v2/time_entries"]
+    assert len(followed) == 2 and followed[1].query["page"] == "1"
