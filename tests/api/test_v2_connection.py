@@ -6,6 +6,7 @@ every kind of operation, offline and throttled, reaches the server exactly once.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from decimal import Decimal
@@ -16,7 +17,7 @@ from harvest_widget.connection import NotSignedInError, open_engine, sign_in
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
 from harvest_widget.credentials import CredentialStore, Secrets
 from harvest_widget.paths import AppPaths
-from harvest_widget.sandbox import Fault, Sandbox
+from harvest_widget.sandbox import Fault, ManualClock, Sandbox
 from harvest_widget.settings import Settings, load_settings
 from harvest_widget.sync import Engine
 from tests.memory_keyring import MemoryKeyring
@@ -103,3 +104,31 @@ def test_v2_login_without_account_id_is_not_signed_in(home: AppPaths, memory_key
     )
     with pytest.raises(NotSignedInError, match="account id"):
         open_engine(home, settings, CredentialStore(), secrets=Secrets(access_token="token"))
+
+
+def test_harvest_id_login_renews_its_token_at_the_identity_host_and_keeps_it(
+    home: AppPaths, memory_keyring: MemoryKeyring
+) -> None:
+    clock = ManualClock(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC))
+    with Sandbox(clock=clock) as sandbox:
+        admin, client = sandbox.users["admin"], sandbox.oauth_client
+        settings = Settings(
+            server_url=sandbox.url,
+            api_version="v2",
+            auth_kind="oauth",
+            oauth_client_id=client.client_id,
+            account_id=admin.company.id,
+        )
+        secrets = Secrets(
+            access_token=admin.access_token,
+            refresh_token=admin.refresh_token,
+            client_secret=client.client_secret,
+        )
+        saved, _ = sign_in(home, settings, secrets, max_wait=5.0)
+        clock.advance(19 * 3600)  # the access token has expired
+        engine = open_engine(home, max_wait=5.0)
+        assert engine.sign_in().user_id == admin.id
+        assert ("/api/v2/oauth2/token", 200) in [(r.path, r.status) for r in sandbox.requests]
+        kept = CredentialStore().get(saved.account_key)
+        assert kept is not None and kept.access_token not in (None, admin.access_token)
+        assert kept.client_secret == client.client_secret
