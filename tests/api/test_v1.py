@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from harvest_widget.api.auth import BasicAuth, OAuthToken
-from harvest_widget.api.errors import ForbiddenError, NotFoundError, ValidationError
+from harvest_widget.api.errors import ForbiddenError, NotFoundError, ProtocolError, ValidationError
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
 from harvest_widget.api.transport import Transport
 from harvest_widget.api.v1 import V1Backend, connect_v1
@@ -18,7 +18,7 @@ from harvest_widget.api.v1_codec import DataFormat
 from harvest_widget.core.account import HoursFormat, TimerMode
 from harvest_widget.core.calendar import today_in
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
-from harvest_widget.sandbox import Sandbox
+from harvest_widget.sandbox import Fault, Sandbox
 
 FORMATS = ["json", "xml"]
 
@@ -368,3 +368,19 @@ def test_a_burst_of_250_calls_never_meets_the_throttle(sandbox: Sandbox) -> None
     times = sorted(r.time for r in log)
     for first, last in zip(times, times[calls:], strict=False):
         assert last - first > dt.timedelta(seconds=window)
+
+
+@pytest.mark.parametrize("kind", ["malformed", "html"])
+def test_an_unreadable_success_reply_is_a_protocol_error_with_the_raw_body(
+    sandbox: Sandbox, data_format: DataFormat, kind: str
+) -> None:
+    if kind == "malformed":
+        sandbox.faults.add(Fault("malformed", path="^/daily$"))
+    else:
+        sandbox.faults.add(Fault("status", status=200, content_type="html", path="^/daily$"))
+    with pytest.raises(ProtocolError) as caught:
+        _backend(sandbox, data_format).today()
+    assert (
+        caught.value.raw
+        and caught.value.message == "Harvest sent a timesheet day that the widget could not read."
+    )
