@@ -39,6 +39,7 @@ from harvest_widget.paths import AppPaths, app_paths
 from harvest_widget.settings import SettingsError, load_settings
 from harvest_widget.store.database import StoreError
 from harvest_widget.sync import DaySnapshot, Engine, LocalEntry, PendingOp, SyncReport, SyncStatus
+from harvest_widget.sync.engine import EngineError, UnknownEntryError
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("entry", metavar="ID")
 
     command("sync", "send queued changes to Harvest and refresh today")
+
+    resolve = command("resolve", "settle a change Harvest refused (`status` lists them)")
+    resolve.add_argument("op_id", type=int, metavar="OP")
+    resolve.add_argument(
+        "action",
+        choices=("retry", "recreate", "discard"),
+        help="retry: send it again; recreate: create the entry anew (it was deleted elsewhere); "
+        "discard: drop the local change",
+    )
     return parser
 
 
@@ -550,7 +560,7 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             f"{status.failed_ops} refused ({_why_not_synced(status)})."
         )
     for op in attention:
-        session.say(f"  {op.state}: {op.summary}: {op.last_error or 'refused by Harvest'}")
+        session.say(f"  #{op.op_id} {op.state}: {op.summary}: {op.last_error or 'refused by Harvest'}")
     return EXIT_OK
 
 
@@ -813,6 +823,25 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
     return EXIT_SAVED_LOCALLY
 
 
+def cmd_resolve(session: Session, args: argparse.Namespace) -> int:
+    engine = session.engine()
+    op = next((op for op in engine.outbox() if op.op_id == args.op_id), None)
+    if op is None:
+        raise CliError(f"No queued change {args.op_id}; `harvest-widget status` lists them.", EXIT_NOT_FOUND)
+    if args.action == "discard":
+        engine.resolve_conflict(op.op_id, "discard")
+        session.say(f"Discarded: {op.summary}")
+        return EXIT_OK
+    if args.action == "retry":
+        after = engine.resolve_conflict(op.op_id, "retry")
+        return _finish_change(session, args, entry_id=op.entry_id, day=after.date, verb="Sent again")
+    _, before = _find_entry(engine, op.entry_id)
+    after = engine.resolve_conflict(op.op_id, "recreate")
+    return _finish_change(
+        session, args, entry_id=_new_local_id(before, after), day=after.date, verb="Re-created"
+    )
+
+
 def _read_secret(stdin: TextIO, what: str) -> str:
     secret = stdin.read().strip()
     if not secret:
@@ -912,6 +941,7 @@ COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
     "edit": cmd_edit,
     "rm": cmd_rm,
     "sync": cmd_sync,
+    "resolve": cmd_resolve,
 }
 
 
@@ -922,6 +952,8 @@ _FAILURE_CODES: tuple[tuple[type[Exception], int], ...] = (
     (ConnectionSetupError, EXIT_ERROR),
     (SettingsError, EXIT_ERROR),
     (StoreError, EXIT_ERROR),
+    (UnknownEntryError, EXIT_NOT_FOUND),
+    (EngineError, EXIT_USAGE),
     (AuthError, EXIT_AUTH),
     (NotFoundError, EXIT_NOT_FOUND),
     (NetworkError, EXIT_UNREACHABLE),

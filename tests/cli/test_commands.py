@@ -490,4 +490,35 @@ def test_a_change_to_an_entry_deleted_elsewhere_is_kept_as_a_conflict(signed_in:
     [op] = status["attention"]
     assert op["entry_id"] == entry.id and op["state"] == "conflict" and op["message"]
     text = signed_in("status", "--cached")
-    assert "conflict:" in text.out
+    assert f"#{op['op_id']} conflict:" in text.out
+
+
+def test_resolve_recreates_or_discards_a_refused_change(signed_in: Cli) -> None:
+    sandbox = signed_in.sandbox
+    admin = sandbox.world.user_by_name("admin")
+    for notes in ("cli-recreate", "cli-discard"):
+        assert signed_in("add", "website", "design", "1", "--notes", notes).code == EXIT_OK
+        [entry] = server_entries(signed_in, notes)
+        sandbox.world.delete(admin, admin, entry.id)
+        assert signed_in("edit", str(entry.id), "--notes", f"{notes}-edited").code == EXIT_REFUSED
+    ops = {op["summary"]: op["op_id"] for op in signed_in("status", "--json").json()["attention"]}
+    assert len(ops) == 2
+    recreate = next(op_id for summary, op_id in ops.items() if "cli-recreate" in summary)
+    discard = next(op_id for summary, op_id in ops.items() if "cli-discard" in summary)
+    result = signed_in("resolve", str(recreate), "recreate")
+    assert result.code == EXIT_OK, result.err
+    assert [e.notes for e in sandbox.entries("admin") if e.notes.startswith("cli-recreate")] == [
+        "cli-recreate-edited"
+    ]
+    assert signed_in("resolve", str(discard), "discard").code == EXIT_OK
+    assert signed_in("status", "--json").json()["attention"] == []
+    assert signed_in("resolve", str(discard), "retry").code == EXIT_NOT_FOUND
+
+
+def test_changing_the_hours_of_a_running_timer_is_a_clear_refusal(signed_in: Cli) -> None:
+    assert signed_in("start", "internal", "admin", "--notes", "cli-running").code == EXIT_OK
+    [entry] = server_entries(signed_in, "cli-running")
+    result = signed_in("edit", str(entry.id), "--hours", "1")
+    assert result.code == EXIT_USAGE
+    assert one_line_error(result.err) and "Stop the timer" in result.err
+    signed_in("stop")
