@@ -81,7 +81,7 @@ class Shell(QObject):
         tray.settings_requested.connect(self.open_settings)
         tray.sign_out_requested.connect(self.sign_out)
         tray.quit_requested.connect(self.quit_requested)
-        tray.menu_opened.connect(self.handle.refresh)
+        tray.menu_opened.connect(self._on_menu_opened)
 
         self._rollover = QTimer(self)
         self._rollover.setInterval(ROLLOVER_CHECK_MS)
@@ -203,6 +203,8 @@ class Shell(QObject):
         self.window.set_whoami(whoami)
         self.tray.set_signed_in(True)
         self.tray.set_hours_format(self.window.hours_format())
+        if self.window.isVisible():
+            self.handle.refresh(whole_week=True)
         if self.sign_in_dialog is not None:
             dialog, self.sign_in_dialog = self.sign_in_dialog, None
             dialog.rejected.disconnect(self._on_sign_in_dialog_closed)
@@ -246,4 +248,8 @@ class Shell(QObject):
 
     def _on_window_visibility_changed(self, visible: bool) -> None:
         if visible and self._signed_in:
+            self.handle.refresh(whole_week=True)
+
+    def _on_menu_opened(self) -> None:
+        if self._signed_in:
             self.handle.refresh()

@@ -95,6 +95,8 @@ class StatusLine(QWidget):
 
     def _render(self) -> None:
         self.text.setText(describe_status(self._status, self._now(), syncing=self._syncing))
+        waiting = self.is_throttled() or self._status.offline or self._status.auth_failed
+        self.text.setStyleSheet("color: #9a4a00; font-weight: 600;" if waiting else "")
         if self.is_throttled():
             if not self._countdown.isActive():
                 self._countdown.start()

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -54,6 +54,8 @@ from harvest_widget.gui.worker import DayView, WorkerHandle
 from harvest_widget.sync.snapshots import LocalEntry
 
 UNDO_SECONDS = 15
+NOT_READ = "\u2013"  # an en dash: this day has not been read from Harvest yet
+RUNNING_BUTTON = QColor(196, 78, 0)
 
 
 class TimerButtonDelegate(QStyledItemDelegate):
@@ -72,7 +74,10 @@ class TimerButtonDelegate(QStyledItemDelegate):
         button.text = str(index.data(Qt.ItemDataRole.DisplayRole))
         button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
         if local.entry.is_running:
-            button.state |= QStyle.StateFlag.State_On | QStyle.StateFlag.State_Sunken
+            palette = QPalette(option.palette)
+            palette.setColor(QPalette.ColorRole.Button, RUNNING_BUTTON)
+            palette.setColor(QPalette.ColorRole.ButtonText, QColor("white"))
+            button.palette = palette
         style = QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_PushButton, button, painter)
 
@@ -403,12 +408,12 @@ class TimesheetWindow(QMainWindow):
         self.date_picker.blockSignals(False)
         style = self.hours_format()
         for button, (day, hours) in zip(self.day_buttons, view.week, strict=True):
-            button.setText(f"{day:%a %-d}\n{format_hours(hours, style)}")
+            button.setText(f"{day:%a %-d}\n{NOT_READ if hours is None else format_hours(hours, style)}")
             button.setProperty("day", day.isoformat())
             button.setChecked(day == shown.date)
             button.setToolTip(f"{day:%A %-d %B}" + (" (today)" if day == view.today.date else ""))
         self.week_total_label.setText(
-            f"Week\n{format_hours(sum((h for _, h in view.week), Decimal(0)), style)}"
+            f"Week\n{format_hours(sum((h for _, h in view.week if h is not None), Decimal(0)), style)}"
         )
         self.status_line.set_status(shown.status)
         self._update_totals()

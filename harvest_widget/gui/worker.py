@@ -59,7 +59,7 @@ class DayView:
 
     shown: DaySnapshot
     today: DaySnapshot
-    week: tuple[tuple[dt.date, Decimal], ...]
+    week: tuple[tuple[dt.date, Decimal | None], ...]  # None: not read from Harvest yet
     recent: tuple[RecentCombination, ...]
     syncing: bool = False
 
@@ -130,6 +130,8 @@ class EngineWorker(QObject):
         self._monotonic = monotonic
         self._rng = rng or random.Random()
         self._shown_day: dt.date | None = None
+        self._read_days: set[dt.date] = set()  # days refreshed from Harvest in this session
+        self._want_week = False
         self._refresh_interval_s = 300.0
         self._syncing = False
         self._last_sync_done: float | None = None
@@ -225,14 +227,16 @@ class EngineWorker(QObject):
             self._emit_view()
         self._request_sync(0)
 
-    @Slot()
-    def refresh(self) -> None:
-        """A window or menu opened: refresh unless a sync just finished (or one is due anyway)."""
+    @Slot(bool)
+    def refresh(self, whole_week: bool = False) -> None:
+        """A window (`whole_week`: its week strip too) or menu opened: refresh unless a sync just
+        finished; days of the shown week never read in this session are read once."""
+        self._want_week = self._want_week or whole_week
         recent = (
             self._last_sync_done is not None
             and self._monotonic() - self._last_sync_done < REFRESH_ON_OPEN_MIN_AGE_S
         )
-        if not recent:
+        if not recent or (whole_week and self._unread_week_days()):
             self._request_sync(0)
 
     @Slot()
@@ -325,8 +329,14 @@ class EngineWorker(QObject):
         self.syncing_changed.emit(True)
         try:
             with self._reporting("syncing with Harvest"):
-                days = tuple(dict.fromkeys(d for d in (engine.today(), self._shown_day) if d is not None))
+                wanted = [
+                    engine.today(),
+                    self._shown_day,
+                    *(self._unread_week_days() if self._want_week else ()),
+                ]
+                days = tuple(dict.fromkeys(d for d in wanted if d is not None))
                 report = engine.sync(refresh=days)
+                self._read_days.update(report.refreshed)
                 self.sync_finished.emit(report)
                 if report.status.auth_failed:
                     self.failed.emit(user_message(AuthError("")), report.status.last_error or "")
@@ -382,13 +392,26 @@ class EngineWorker(QObject):
         shown_date = self._shown_day or today_date
         today = engine.snapshot(today_date)
         shown = today if shown_date == today_date else engine.snapshot(shown_date)
-        whoami: WhoAmI | None = engine.whoami()
-        week_start = whoami.week_start_day if whoami else "Monday"
-        week = tuple(
-            (day, shown.total_hours if day == shown_date else engine.snapshot(day).total_hours)
-            for day in week_of(shown_date, week_start)
-        )
+        week = tuple((day, self._day_total(day, shown)) for day in self._week(shown_date))
         self.view_ready.emit(DayView(shown, today, week, engine.recent_combinations(5), self._syncing))
+
+    def _week(self, day: dt.date) -> tuple[dt.date, ...]:
+        whoami: WhoAmI | None = self._engine.whoami() if self._engine else None
+        return week_of(day, whoami.week_start_day if whoami else "Monday")
+
+    def _unread_week_days(self) -> list[dt.date]:
+        if self._engine is None:
+            return []
+        today = self._engine.today()
+        shown = self._shown_day or today
+        return [d for d in self._week(shown) if d <= today and d not in self._read_days]
+
+    def _day_total(self, day: dt.date, shown: DaySnapshot) -> Decimal | None:
+        """The day's cached total; None when the cache has nothing and Harvest was not asked yet."""
+        snapshot = shown if day == shown.date else self._engine.snapshot(day) if self._engine else None
+        if snapshot is None or (not snapshot.entries and day not in self._read_days):
+            return None
+        return snapshot.total_hours
 
     @contextmanager
     def _reporting(self, doing: str) -> Iterator[None]:
@@ -411,7 +434,7 @@ class WorkerHandle(QObject):
     _open = Signal(object)
     _close = Signal()
     _show_day = Signal(object)
-    _refresh = Signal()
+    _refresh = Signal(bool)
     _sync_now = Signal()
     _suggest_notes = Signal(str)
     _create = Signal(object)
@@ -465,8 +488,8 @@ class WorkerHandle(QObject):
     def show_day(self, day: dt.date | None) -> None:
         self._show_day.emit(day)
 
-    def refresh(self) -> None:
-        self._refresh.emit()
+    def refresh(self, whole_week: bool = False) -> None:
+        self._refresh.emit(whole_week)
 
     def sync_now(self) -> None:
         self._sync_now.emit()
