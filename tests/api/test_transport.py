@@ -320,12 +320,19 @@ def test_bearer_token_is_sent_in_the_header_not_the_url(sandbox: Sandbox) -> Non
 
 
 @pytest.fixture
-def manual_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(clock=ManualClock(dt.datetime.now(dt.UTC))) as server:
+def manual_clock() -> ManualClock:
+    return ManualClock(dt.datetime.now(dt.UTC))
+
+
+@pytest.fixture
+def manual_sandbox(manual_clock: ManualClock) -> Iterator[Sandbox]:
+    with Sandbox(clock=manual_clock) as server:
         yield server
 
 
-def test_an_expired_token_is_refreshed_once_and_the_call_retried(manual_sandbox: Sandbox) -> None:
+def test_an_expired_token_is_refreshed_once_and_the_call_retried(
+    manual_sandbox: Sandbox, manual_clock: ManualClock
+) -> None:
     sandbox = manual_sandbox
     user = sandbox.users["admin"]
     saved: list[tuple[str, str | None]] = []
@@ -339,7 +346,7 @@ def test_an_expired_token_is_refreshed_once_and_the_call_retried(manual_sandbox:
     )
     transport = Transport(sandbox.url, token)
     assert transport.request("GET", "/account/who_am_i").status == 200
-    sandbox.clock.advance(64800)  # 18 hours: the access token expires
+    manual_clock.advance(64800)  # 18 hours: the access token expires
     assert transport.request("GET", "/account/who_am_i").status == 200
     assert [(r.method, r.path, r.status) for r in sandbox.requests[1:]] == [
         ("GET", "/account/who_am_i", 401),
@@ -349,22 +356,24 @@ def test_an_expired_token_is_refreshed_once_and_the_call_retried(manual_sandbox:
     assert saved == [(token.access_token, token.refresh_token)] and token.access_token != user.access_token
 
 
-def test_a_refused_refresh_is_an_auth_error(manual_sandbox: Sandbox) -> None:
+def test_a_refused_refresh_is_an_auth_error(manual_sandbox: Sandbox, manual_clock: ManualClock) -> None:
     sandbox = manual_sandbox
     user = sandbox.users["admin"]
     token = OAuthToken(
         user.access_token, refresh_token="revoked", token_url=sandbox.url + "/oauth2/token", client_id="x"
     )
-    sandbox.clock.advance(64800)
+    manual_clock.advance(64800)
     with pytest.raises(AuthError) as caught:
         Transport(sandbox.url, token).request("GET", "/daily")
     assert "sign in again" in caught.value.message
     assert [r.status for r in sandbox.requests] == [401, 401]
 
 
-def test_an_expired_token_without_refresh_token_is_an_auth_error(manual_sandbox: Sandbox) -> None:
+def test_an_expired_token_without_refresh_token_is_an_auth_error(
+    manual_sandbox: Sandbox, manual_clock: ManualClock
+) -> None:
     sandbox = manual_sandbox
-    sandbox.clock.advance(64800)
+    manual_clock.advance(64800)
     with pytest.raises(AuthError):
         Transport(sandbox.url, OAuthToken(sandbox.users["admin"].access_token)).request("GET", "/daily")
     assert len(sandbox.requests) == 1

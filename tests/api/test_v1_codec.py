@@ -440,9 +440,9 @@ def test_xml_body_drops_characters_xml_cannot_carry() -> None:
 
 # ---- round trips -------------------------------------------------------------------------------------
 
-_xml_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
-).map(lambda s: "".join(c for c in s if c in "\t\n\r" or c >= " "))
+_xml_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40).map(
+    lambda s: "".join(c for c in s if c in "\t\n\r" or c >= " ")
+)
 _names = _xml_text.map(str.strip)
 _hours = st.decimals(min_value=0, max_value=999, places=2)
 _moments = st.datetimes(
