@@ -161,14 +161,21 @@ def authorize_in_browser(
     client_id: str,
     *,
     open_browser: BrowserOpener = webbrowser.open,
+    show_url: Callable[[str], None] | None = None,
     timeout: float = 300.0,
 ) -> AuthorizationGrant:
-    """Steps 1-3: open the browser at Harvest ID and wait for the loopback redirect."""
+    """Steps 1-3: open the browser at Harvest ID and wait for the loopback redirect.
+
+    `show_url(url)`, when given, shows the address too (the command line prints it), so the user
+    can open it by hand when no browser opens; without it, a failed `open_browser` is an AuthError.
+    """
     with LoopbackRedirect() as redirect:
         url = redirect.authorize_url(identity_url, client_id)
+        if show_url is not None:
+            show_url(url)
         log.info("Opening the browser for Harvest ID sign-in")
-        if open_browser(url) is False:
-            raise AuthError(f"Could not open a web browser; open this address to sign in: {url}")
+        if open_browser(url) is False and show_url is None:
+            raise AuthError("Could not open a web browser for Harvest ID sign-in.")
         return redirect.wait(timeout)
 
 
@@ -311,6 +318,7 @@ def sign_in_with_harvest_id(
     client: HarvestIdClient,
     *,
     open_browser: BrowserOpener = webbrowser.open,
+    show_url: Callable[[str], None] | None = None,
     timeout: float = 300.0,
     on_refresh: Callable[[str, str | None], None] | None = None,
     clock: Callable[[], float] = time.time,
@@ -319,7 +327,7 @@ def sign_in_with_harvest_id(
     several, `accounts` lists them and the caller asks the user which one to use.
     `on_refresh(access, refresh)` is called whenever the token is renewed later (store it)."""
     grant = authorize_in_browser(
-        client.identity_url, client.client_id, open_browser=open_browser, timeout=timeout
+        client.identity_url, client.client_id, open_browser=open_browser, show_url=show_url, timeout=timeout
     )
     token = exchange_code(client, grant, on_refresh=on_refresh, clock=clock)
     accounts = harvest_accounts(client, token)

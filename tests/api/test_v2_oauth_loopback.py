@@ -153,8 +153,16 @@ def test_denied_authorization_is_an_auth_error() -> None:
 def test_no_redirect_in_time_is_a_network_error_and_no_browser_is_an_auth_error() -> None:
     with pytest.raises(NetworkError, match="did not finish in time"):
         authorize_in_browser("https://id.example.com", "client", open_browser=lambda url: True, timeout=0.2)
-    with pytest.raises(AuthError, match="open this address"):
+    with pytest.raises(AuthError, match="Could not open a web browser"):
         authorize_in_browser("https://id.example.com", "client", open_browser=lambda url: False, timeout=0.2)
+
+
+def test_without_a_browser_the_shown_address_still_completes_the_sign_in(manual: Sandbox) -> None:
+    by_hand = ScriptedBrowser()  # the user pastes the printed address into a browser elsewhere
+    signed_in = sign_in_with_harvest_id(
+        harvest_id(manual), open_browser=lambda url: False, show_url=by_hand, timeout=10
+    )
+    assert signed_in.accounts and by_hand.pages[0].status_code == 200
 
 
 def test_wrong_client_secret_is_refused(manual: Sandbox) -> None:
