@@ -3,12 +3,15 @@
 # --self-test (the whole app, offscreen, against its built-in sandbox) so a bundle that misses a
 # module or a Qt plugin fails here, not on a user's machine.
 #
-#   scripts/build_bundle.sh            # Linux: dist/harvest-widget/ + dist/harvest-widget-<v>-linux-<arch>.tar.gz
+#   scripts/build_bundle.sh [--archive] # Linux: dist/harvest-widget/ (+ with --archive,
+#                                      #   dist/harvest-widget-<v>-linux-<arch>.tar.gz)
 #                                      # Windows: dist/harvest-widget/harvest-widget.exe (then packaging/windows/*.iss)
 #                                      # macOS: dist/Harvest Widget.app (then packaging/macos/build_dmg.sh)
 # PYTHON=... picks the interpreter (default: the project's .venv). Needs no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+archive=false
+[ "${1:-}" = --archive ] && archive=true
 
 if [ -n "${PYTHON:-}" ]; then python=$PYTHON
 elif [ -x .venv/bin/python ]; then python=.venv/bin/python
@@ -43,8 +46,8 @@ start=$(date +%s)
 QT_QPA_PLATFORM=offscreen "${limit[@]}" "$executable" --self-test
 echo "self-test: $(( $(date +%s) - start )) s"
 
-if [ "$bundle" = dist/harvest-widget ] && [ "$(uname -s)" = Linux ]; then
-  archive="dist/harvest-widget-$version-linux-$(uname -m).tar.gz"
-  tar -C dist -czf "$archive" harvest-widget
-  echo "archive: $archive, $(du -sh "$archive" | cut -f1)"
+if $archive && [ "$(uname -s)" = Linux ]; then
+  tarball="dist/harvest-widget-$version-linux-$(uname -m).tar.gz"
+  tar -C dist -czf "$tarball" harvest-widget
+  echo "archive: $tarball, $(du -sh "$tarball" | cut -f1)"
 fi
