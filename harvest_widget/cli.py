@@ -58,7 +58,7 @@ exit codes:
   {EXIT_OK}  done (and, for changes, synced to Harvest)
   {EXIT_ERROR}  unexpected error (details in the log file)
   {EXIT_USAGE}  usage error: bad arguments, date, duration, or an ambiguous project/task
-  {EXIT_SAVED_LOCALLY}  saved locally, not yet synced (offline or throttled: it syncs later by itself)
+  {EXIT_SAVED_LOCALLY}  saved locally, not yet synced (offline or throttled); the next command or the tray sends it
   {EXIT_AUTH}  not signed in, or Harvest rejected the credentials
   {EXIT_NOT_FOUND}  no such entry, project or task (or no running timer to stop)
   {EXIT_KEYRING}  no usable system keyring to keep the password in
@@ -108,17 +108,13 @@ def parse_hours(text: str) -> Decimal:
 _Named = TypeVar("_Named")
 
 
-def _words(text: str) -> list[str]:
-    return text.casefold().split()
-
-
 def _best(query: str, candidates: Sequence[_Named], names: Callable[[_Named], Sequence[str]]) -> list[_Named]:
     """Candidates any of whose `names` equals `query`, else those whose names hold every word of it."""
     wanted = query.strip().casefold()
     exact = [c for c in candidates if wanted in (n.casefold() for n in names(c) if n)]
     if exact:
         return exact
-    words = _words(query)
+    words = wanted.split()
     return [c for c in candidates if all(w in " ".join(names(c)).casefold() for w in words)]
 
 
