@@ -104,6 +104,8 @@ class V2Backend:
         # Only an hours change needs to know whether the timer runs (one extra read, only then).
         running = changes.hours is not None and mode is TimerMode.DURATION and self.entry(entry_id).is_running
         body = v2_codec.changes_body(changes, mode, running=running)
+        if not body:  # nothing this account's mode can change (e.g. times on a duration account)
+            return self.entry(entry_id)
         entry = self._entry(self._send("PATCH", f"/v2/time_entries/{entry_id}", body))
         self._forget_entry(entry_id)
         return entry

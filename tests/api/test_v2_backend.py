@@ -141,6 +141,15 @@ def test_updating_a_running_timers_notes_or_project_sends_no_hours(manual: Sandb
     assert all("hours" not in b for b in v2_bodies(manual, "PATCH", "/v2/time_entries"))
 
 
+def test_an_update_with_nothing_to_send_only_reads_the_entry(manual: Sandbox) -> None:
+    backend = backend_for(manual, "member")
+    backend.whoami()
+    entry = manual.entries("member")[-1]
+    manual.clear_requests()
+    assert backend.update(entry.id, EntryChanges(started_at="9:00am")).id == entry.id
+    assert [r.method for r in manual.requests] == ["GET"]
+
+
 def test_updating_hours_of_a_stopped_entry_sends_them(manual: Sandbox) -> None:
     backend = backend_for(manual, "member")
     entry = manual.entries("member")[-1]
