@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -990,6 +991,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin:
     except KeyboardInterrupt:
         _note("Interrupted.")
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) left: nothing is wrong and nobody is listening.
+        _detach_stdout()
+        return EXIT_OK
     except Exception:
         log.exception("command %s failed", args_list[:1])
         _note(f"Something went wrong; the details are in {paths.log_file}.")
@@ -998,3 +1003,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
             handler.close()
+
+
+def _detach_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (captured output)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

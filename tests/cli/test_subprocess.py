@@ -54,6 +54,20 @@ def test_the_installed_entry_point_logs_in_adds_and_reads_back(sandbox: Sandbox,
     assert day.returncode == EXIT_OK, day.stderr
     assert any(e["id"] == entry.id and e["hours"] == "1.50" for e in json.loads(day.stdout)["entries"])
 
+    # A reader that goes away (`| head -1`) is not an error.
+    reader_gone = subprocess.Popen(
+        [sys.executable, "-m", "harvest_widget", "projects", "--json", "--cached"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    assert reader_gone.stdout is not None and reader_gone.stderr is not None
+    reader_gone.stdout.close()
+    assert reader_gone.stderr.read() == b""
+    reader_gone.stderr.close()
+    assert reader_gone.wait(timeout=60) == EXIT_OK
+
     sandbox.stop()
     offline = run(env, "rm", str(entry.id))
     assert offline.returncode == EXIT_SAVED_LOCALLY
