@@ -28,6 +28,7 @@ import random
 import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -58,6 +59,9 @@ THROTTLE_STATUSES = frozenset({429, 503})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
 _LOGGED_BODY_CHARS = 2000
 _SHORT_MESSAGE_CHARS = 200
+# One lock per credential object, whichever transports share it, so they renew it once, not each.
+_refresh_locks: weakref.WeakKeyDictionary[Auth, threading.Lock] = weakref.WeakKeyDictionary()
+_refresh_locks_guard = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +135,6 @@ class Transport:
         self._backoff_seconds = backoff_seconds
         self._backoff_cap = backoff_cap
         self._max_wait = max_wait
-        self._refresh_lock = threading.Lock()
 
     def request(
         self,
@@ -278,8 +281,8 @@ class Transport:
         self._refresh(self._auth.authorization(), self._max_wait if max_wait is None else max_wait)
 
     def _refresh(self, stale_authorization: str, max_wait: float | None) -> None:
-        """Renew the OAuth token once, unless another thread already did since our call was sent."""
-        with self._refresh_lock:
+        """Renew the OAuth token once, unless another caller already did since our call was sent."""
+        with _refresh_lock(self._auth):
             if self._auth.authorization() != stale_authorization:
                 return
             token_url, form = self._auth.refresh_request()
@@ -346,6 +349,11 @@ class Transport:
                 f"Harvest is unavailable right now (HTTP {status}); try again later.", status=status, raw=raw
             )
         return ProtocolError(f"Harvest gave an unexpected answer (HTTP {status}).", status=status, raw=raw)
+
+
+def _refresh_lock(auth: Auth) -> threading.Lock:
+    with _refresh_locks_guard:
+        return _refresh_locks.setdefault(auth, threading.Lock())
 
 
 def _throttled(retry_at: float, status: int, reply: Reply) -> ThrottledError:

@@ -377,3 +377,33 @@ def test_an_expired_token_without_refresh_token_is_an_auth_error(
     with pytest.raises(AuthError):
         Transport(sandbox.url, OAuthToken(sandbox.users["admin"].access_token)).request("GET", "/daily")
     assert len(sandbox.requests) == 1
+
+
+def test_callers_that_meet_an_expired_token_together_refresh_it_once(
+    manual_sandbox: Sandbox, manual_clock: ManualClock
+) -> None:
+    sandbox = manual_sandbox
+    user = sandbox.users["admin"]
+    token = OAuthToken(
+        user.access_token,
+        refresh_token=user.refresh_token,
+        token_url=sandbox.url + "/oauth2/token",
+        client_id=sandbox.oauth_client.client_id,
+        client_secret=sandbox.oauth_client.client_secret,
+    )
+    manual_clock.advance(64800)
+    statuses: list[int] = []
+    start = threading.Barrier(4)
+
+    def call() -> None:
+        transport = Transport(sandbox.url, token)
+        start.wait()
+        statuses.append(transport.request("GET", "/account/who_am_i").status)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200] * 4
+    assert [r.path for r in sandbox.requests].count("/oauth2/token") == 1
