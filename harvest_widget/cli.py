@@ -599,11 +599,24 @@ def cmd_projects(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _projects_or_fail(engine: Engine) -> tuple[Project, ...]:
-    projects = engine.projects()
-    if not projects:
-        raise CliError("No projects are cached yet; run `harvest-widget sync` while online.", EXIT_NOT_FOUND)
-    return projects
+def _project_named(engine: Engine, query: str) -> Project:
+    """The cached project `query` names; when none does, today's list is read again once (the
+    project may have been assigned since)."""
+    try:
+        return match_project(engine.projects(), query)
+    except CliError as error:
+        if error.code != EXIT_NOT_FOUND:
+            raise
+        try:
+            engine.refresh_day(engine.today())
+        except HarvestError as failure:
+            log.info("could not re-read the project list: %s", failure.message)
+            if not engine.projects():
+                raise CliError(
+                    "No projects are cached yet; run `harvest-widget sync` while online.", EXIT_NOT_FOUND
+                ) from None
+            raise error from None
+    return match_project(engine.projects(), query)
 
 
 def _find_entry(engine: Engine, entry_id: int) -> tuple[LocalEntry, DaySnapshot]:
@@ -699,7 +712,7 @@ def cmd_start(session: Session, args: argparse.Namespace) -> int:
         local, _ = _find_entry(engine, parse_entry_id(args.entry))
         snapshot = engine.start(local.entry.id)
     elif args.project is not None:
-        project = match_project(_projects_or_fail(engine), args.project)
+        project = _project_named(engine, args.project)
         task = match_task(project, args.task)
         snapshot = engine.start_new(EntryDraft(project.id, task.id, today, notes=args.notes))
     else:
@@ -741,7 +754,7 @@ def cmd_add(session: Session, args: argparse.Namespace) -> int:
     engine = session.engine()
     day = parse_day(args.date, engine.today())
     hours = parse_hours(args.hours)
-    project = match_project(_projects_or_fail(engine), args.project)
+    project = _project_named(engine, args.project)
     task = match_task(project, args.task)
     before = engine.snapshot(day)
     after = engine.create(EntryDraft(project.id, task.id, day, notes=args.notes, hours=hours))
@@ -755,11 +768,10 @@ def cmd_edit(session: Session, args: argparse.Namespace) -> int:
     project_id: int | None = None
     task_id: int | None = None
     if args.project is not None or args.task is not None:
-        projects = _projects_or_fail(engine)
         if args.project is not None:
-            project = match_project(projects, args.project)
+            project = _project_named(engine, args.project)
         else:
-            current = next((p for p in projects if p.id == entry.project_id), None)
+            current = next((p for p in engine.projects() if p.id == entry.project_id), None)
             if current is None:
                 raise CliError(
                     f"Entry {entry.id}'s project is not in your project list; give --project too.",

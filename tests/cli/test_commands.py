@@ -522,3 +522,16 @@ def test_changing_the_hours_of_a_running_timer_is_a_clear_refusal(signed_in: Cli
     assert result.code == EXIT_USAGE
     assert one_line_error(result.err) and "Stop the timer" in result.err
     signed_in("stop")
+
+
+def test_a_project_assigned_since_the_last_read_is_found(cli: Cli) -> None:
+    assert cli.login("member").code == EXIT_OK
+    assert "Mobile App" not in cli("projects", "--cached").out
+    member = cli.sandbox.users["member"]
+    # An admin assigns the member to another project in the web app.
+    cli.sandbox.world.catalog.assignments[member.id] = (2001, 2004, 2002)
+    result = cli("add", "mobile", "design", "0.5", "--notes", "cli-new-project")
+    assert result.code == EXIT_OK, result.err
+    assert [e.project.name for e in cli.sandbox.entries("member") if e.notes == "cli-new-project"] == [
+        "Mobile App"
+    ]
