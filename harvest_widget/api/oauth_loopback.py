@@ -161,7 +161,7 @@ def authorize_in_browser(
     client_id: str,
     *,
     open_browser: BrowserOpener = webbrowser.open,
-    show_url: Callable[[str], None] | None = None,
+    show_url: Callable[[str], object] | None = None,
     timeout: float = 300.0,
 ) -> AuthorizationGrant:
     """Steps 1-3: open the browser at Harvest ID and wait for the loopback redirect.
@@ -318,7 +318,7 @@ def sign_in_with_harvest_id(
     client: HarvestIdClient,
     *,
     open_browser: BrowserOpener = webbrowser.open,
-    show_url: Callable[[str], None] | None = None,
+    show_url: Callable[[str], object] | None = None,
     timeout: float = 300.0,
     on_refresh: Callable[[str, str | None], None] | None = None,
     clock: Callable[[], float] = time.time,
