@@ -97,7 +97,9 @@ def claim_next(
             continue
         abandoned = False
         if candidate.state == "in_flight":
-            if row["lease_until"] >= now and _holder_alive(candidate.claimed_by, claimer):
+            # Dead holder on this host: reclaim now. Otherwise wait for the lease to run out (a
+            # reused pid or another host cannot hold it past that).
+            if _holder_alive(candidate.claimed_by) is not False and row["lease_until"] >= now:
                 return None
             abandoned = True
         conn.execute(
@@ -176,19 +178,16 @@ def mapped_server_ids(conn: sqlite3.Connection, account: str) -> set[int]:
     return {int(r[0]) for r in conn.execute("SELECT server_id FROM id_map WHERE account = ?", (account,))}
 
 
-def _holder_alive(claimed_by: str | None, me: str) -> bool:
-    """False when the claim's holder is a process on this host that no longer exists."""
-    if claimed_by is None:
-        return False
-    if claimed_by == me:
-        return True
-    host, _, rest = claimed_by.partition(":")
+def _holder_alive(claimed_by: str | None) -> bool | None:
+    """Whether the claim's holder still runs: known on this host (by pid), else None (unknown:
+    the lease decides). Another engine in this very process is unknown too."""
+    host, _, rest = (claimed_by or "").partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit() or os.name != "posix":
-        return True  # Cannot tell: let the lease run out.
+        return None
     pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

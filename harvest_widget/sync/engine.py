@@ -54,8 +54,9 @@ from harvest_widget.sync.snapshots import (
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-# A claim on an operation lasts this long; a holder that dies is noticed sooner on the same host.
-_LEASE_SECONDS = 120.0
+# A claim on an operation lasts this long (longer than any send, throttle waits included); a holder
+# that dies is noticed at once on the same host.
+_LEASE_SECONDS = 600.0
 # A lost create is looked for among entries created from this long before it was queued (clock skew).
 _CREATE_MATCH_SKEW = dt.timedelta(minutes=5)
 # A stop whose start only reached Harvest late is corrected to the locally measured hours.
