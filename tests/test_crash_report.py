@@ -1,9 +1,10 @@
-"""The app crashes on purpose in a real process: the traceback is in the log, the secrets nowhere.
+"""The real app crashes on purpose: the traceback is in the log, the password and token nowhere.
 
-A child process sets up logging and the crash handlers the way the app does, stores a password and a
-token through `CredentialStore` (an in-memory keyring), then raises inside a Qt slot and inside a
-thread with both secrets in the exception messages, clicks "Copy details" in the crash dialog and
-prints the clipboard. The test then reads every file under the home.
+A child process signs in to the sandbox as the app would find it (settings in the home, a password
+and a token in the keyring), breaks the window's `show_view` (so the shell's real `_on_view_ready`
+slot raises), and runs `gui.app.main`, which
+installs the crash handlers itself. When the crash dialog appears it clicks "Copy details", prints
+the clipboard and quits. The test then reads every file under the home.
 """
 
 from __future__ import annotations
@@ -16,73 +17,69 @@ import textwrap
 from pathlib import Path
 
 from harvest_widget.paths import AppPaths
+from harvest_widget.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = textwrap.dedent(
     """
-    import sys, threading
+    import sys
     import keyring
-    from PySide6.QtCore import QObject, QTimer, Signal, qWarning
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     from harvest_widget.credentials import CredentialStore, Secrets
-    from harvest_widget.gui.crash import install_crash_handlers
-    from harvest_widget.log import setup_logging
+    from harvest_widget.gui import app as gui_app
+    from harvest_widget.gui.crash import CrashDialog
+    from harvest_widget.gui.timesheet_window import TimesheetWindow
     from harvest_widget.paths import app_paths
     from harvest_widget.settings import Settings, save_settings
     from tests.memory_keyring import MemoryKeyring
 
-    password, token = sys.argv[1], sys.argv[2]
-    paths = app_paths().ensure()
-    setup_logging(paths.log_file)
+    url, email, password, token = sys.argv[1:5]
     keyring.set_keyring(MemoryKeyring())
-    settings = Settings(server_url="https://example.harvestapp.com", email="crash@example.com")
+    paths = app_paths().ensure()
+    settings = Settings(server_url=url, email=email)
     save_settings(paths, settings)
-    credentials = CredentialStore()
-    credentials.set(settings.account_key, Secrets(password=password, access_token=token))
+    CredentialStore().set(settings.account_key, Secrets(password=password, access_token=token))
 
-    app = QApplication([])
-    reporter = install_crash_handlers(paths)
-    qWarning("qt warning routed to the log")
 
-    class Timesheet(QObject):
-        refreshed = Signal()
+    def broken_show_view(self, view):
+        stored = CredentialStore().get(settings.account_key)
+        raise RuntimeError(f"cannot show {view.today.date} for {stored.password} / {stored.access_token}")
 
-        def on_refreshed(self):
-            stored = credentials.get(settings.account_key)
-            raise RuntimeError(f"login failed for {stored.password} with token {stored.access_token}")
 
-    def worker():
-        raise ConnectionError(f"Authorization: Bearer {credentials.get(settings.account_key).access_token}")
+    # Broken on purpose; the shell's real slot calls it on the GUI thread when the first day arrives.
+    TimesheetWindow.show_view = broken_show_view
 
-    def when_dialog_shows():
-        if reporter.dialog is None or not reporter.dialog.isVisible():
-            QTimer.singleShot(20, when_dialog_shows)
+
+    def when_the_crash_dialog_shows():
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(20, when_the_crash_dialog_shows)
             return
-        reporter.dialog.copy_button.click()
-        print(QApplication.clipboard().text())
-        thread = threading.Thread(target=worker, name="sync-worker")
-        thread.start()
-        thread.join()
-        QTimer.singleShot(100, app.quit)
+        shown[0].copy_button.click()
+        print(QApplication.clipboard().text(), flush=True)
+        QApplication.exit(0)  # not quit(): Qt 6 refuses it while the hide-to-tray window is open
 
-    timesheet = Timesheet()
-    timesheet.refreshed.connect(timesheet.on_refreshed)
-    QTimer.singleShot(0, timesheet.refreshed.emit)
-    QTimer.singleShot(0, when_dialog_shows)
-    sys.exit(app.exec())
+
+    app = QApplication([sys.argv[0]])
+    QTimer.singleShot(0, when_the_crash_dialog_shows)
+    sys.exit(gui_app.main([]))
     """
 )
 
 
-def test_crash_leaves_a_redacted_traceback_and_no_secret_in_any_file(home: AppPaths, tmp_path: Path) -> None:
-    password = "pw-" + secrets.token_hex(10)
+def test_app_crash_leaves_a_redacted_traceback_and_no_secret_in_any_file(
+    home: AppPaths, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    user = sandbox.users["admin"]
+    password = user.password
     token = "tok-" + secrets.token_hex(16)
     script = tmp_path / "crashing_app.py"
     script.write_text(CHILD, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [sys.executable, str(script), password, token],
+        [sys.executable, str(script), sandbox.url, user.email, password, token],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -90,23 +87,22 @@ def test_crash_leaves_a_redacted_traceback_and_no_secret_in_any_file(home: AppPa
         timeout=60,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
 
     copied = result.stdout
     assert "Traceback (most recent call last)" in copied
-    assert "RuntimeError: login failed for [REDACTED] with token [REDACTED]" in copied
-    assert "in on_refreshed" in copied
+    assert "in _on_view_ready" in copied
+    assert "RuntimeError: cannot show " in copied
+    assert " for [REDACTED] / [REDACTED]" in copied
 
     log_text = home.log_file.read_text(encoding="utf-8")
     assert "CRITICAL MainThread harvest_widget.gui.crash: Unhandled exception" in log_text
-    assert 'in on_refreshed\n    raise RuntimeError(f"login failed' in log_text
-    assert "RuntimeError: login failed for [REDACTED] with token [REDACTED]" in log_text
-    assert "Unhandled exception in thread sync-worker" in log_text
-    assert "ConnectionError: Authorization: Bearer [REDACTED]" in log_text
-    assert "WARNING MainThread qt: qt warning routed to the log" in log_text
+    assert "in broken_show_view\n    raise RuntimeError(" in log_text
+    assert " for [REDACTED] / [REDACTED]" in log_text
+    assert "WARNING MainThread qt: " in log_text  # Qt's own messages are routed into the log too
 
-    files = [path for path in Path(home.config_dir).parent.rglob("*") if path.is_file()]
-    assert home.log_file in files and home.settings_file in files
+    files = [path for path in home.config_dir.parent.rglob("*") if path.is_file()]
+    assert {home.log_file, home.settings_file, home.cache_db} <= set(files)
     for path in files:
         content = path.read_bytes()
         assert password.encode() not in content, path
