@@ -31,7 +31,7 @@ case "$(uname -s)" in
   Darwin) executable="dist/Harvest Widget.app/Contents/MacOS/harvest-widget"; bundle="dist/Harvest Widget.app" ;;
   MINGW*|MSYS*|CYGWIN*) executable=dist/harvest-widget/harvest-widget.exe; bundle=dist/harvest-widget ;;
   *) executable=dist/harvest-widget/harvest-widget; bundle=dist/harvest-widget
-     cp packaging/linux/harvest-widget.desktop "$bundle/"
+     cp packaging/linux/harvest-widget.desktop packaging/linux/install.sh "$bundle/"
      cp resources/generated/app-256.png "$bundle/harvest-widget.png" ;;
 esac
 echo "bundle: $bundle, $(du -sh "$bundle" | cut -f1)"
