@@ -18,7 +18,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from harvest_widget.connection import open_engine
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
+from harvest_widget.paths import app_paths
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
 from tests.sync.harvest import PROJECT, TASK, make_engine
@@ -77,18 +79,24 @@ def drain(engine: Engine, tag: str, count: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--home", type=Path)
+    parser.add_argument("--url")
+    parser.add_argument("--email")
+    parser.add_argument("--password")
     parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument(
+        "--login", action="store_true", help="open the engine as the widget does: settings + keyring"
+    )
     parser.add_argument("mode", choices=["crash", "drain"])
     parser.add_argument("args", nargs="*")
     args = parser.parse_args()
-    store = Store(args.home / "data" / "cache.sqlite3")
-    engine = make_engine(
-        store, args.home / "data", args.url, args.email, args.password, calls_per_window=args.calls
-    )
+    if args.login:
+        engine = open_engine(app_paths())
+    else:
+        store = Store(args.home / "data" / "cache.sqlite3")
+        engine = make_engine(
+            store, args.home / "data", args.url, args.email, args.password, calls_per_window=args.calls
+        )
     if engine.whoami() is None:
         engine.sign_in()
     if args.mode == "crash":

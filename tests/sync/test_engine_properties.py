@@ -126,7 +126,7 @@ class World:
             time.sleep(0.05)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_after_any_ops_failures_and_restarts_cache_and_server_agree(script: list[tuple[Any, ...]]) -> None:
     with Sandbox() as sandbox, tempfile.TemporaryDirectory() as home:
