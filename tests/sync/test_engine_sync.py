@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from harvest_widget.api.errors import AuthError, NetworkError, ThrottledError
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
 from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Fault, Sandbox
@@ -282,3 +283,103 @@ def test_timestamp_accounts_map_the_new_entry_harvest_starts(
     snap = engine.snapshot(today)
     assert snap.running is not None and snap.running.entry.id == server_running.id
     assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
+
+
+def test_edits_of_project_task_and_date_reach_the_server_and_move_the_entry(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    yesterday = today - dt.timedelta(days=1)
+    target = engine.snapshot(today).entries[0].entry.id
+    moved = engine.edit(target, EntryChanges(project_id=2003, task_id=3005, spent_on=yesterday))
+    assert moved.date == yesterday and moved.entry(target) is not None
+    assert engine.snapshot(today).entry(target) is None
+    assert engine.sync().complete
+    (server,) = [e for e in sandbox.entries("admin") if e.id == target]
+    assert (server.project_id, server.task_id, server.spent_at) == (2003, 3005, yesterday)
+    entry = engine.snapshot(yesterday).entry(target)
+    assert entry is not None and entry.entry.project_name == "Annual Report" and entry.state == "synced"
+
+
+def test_timestamp_accounts_create_entries_from_start_and_end_times(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("timestamp")
+    engine.sign_in()
+    today = engine.today()
+    engine.refresh_day(today)
+    draft = EntryDraft(2011, 3011, today, "morning bake", started_at="6:00am", ended_at="7:30am")
+    assert engine.create(draft).entries[-1].entry.hours == Decimal("1.50")
+    assert engine.sync().complete
+    (server,) = [e for e in sandbox.entries("timestamp") if e.notes == "morning bake"]
+    assert (server.started_at, server.ended_at, server.hours) == (dt.time(6), dt.time(7, 30), Decimal("1.50"))
+
+
+def test_refresh_running_mirrors_a_timer_started_and_stopped_elsewhere(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    target = engine.snapshot(today).entries[0].entry.id
+    toggle = f"{sandbox.url}/daily/timer/{target}"
+    auth = ("demo-email", "demo-password")
+    requests.get(toggle, auth=auth, headers={"Accept": "application/json"}, timeout=5).raise_for_status()
+    running = engine.refresh_running().running
+    assert running is not None and running.entry.id == target
+    requests.get(toggle, auth=auth, headers={"Accept": "application/json"}, timeout=5).raise_for_status()
+    assert engine.refresh_running().running is None
+
+
+@pytest.mark.parametrize("failure", ["offline", "throttled", "wrong credentials"])
+def test_a_refresh_that_cannot_reach_harvest_keeps_the_cache_and_says_why(
+    failure: str, engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    before = engine.snapshot(today).entries
+    if failure == "offline":
+        sandbox.stop()
+    elif failure == "throttled":
+        sandbox.faults.add(
+            Fault("status", status=503, content_type="text", headers={"Retry-After": "30"}, times=1)
+        )
+    else:
+        engine = engine_for(password="wrong-password")
+    expected = {"offline": NetworkError, "throttled": ThrottledError, "wrong credentials": AuthError}[failure]
+    with pytest.raises(expected):
+        engine.refresh_day(today)
+    calls = len(sandbox.requests)
+    with pytest.raises(expected):
+        engine.refresh_running()
+    if failure == "throttled":
+        assert len(sandbox.requests) == calls  # not even tried during the lockout
+    status = engine.status()
+    assert (status.offline, status.throttled_until is not None, status.auth_failed) == (
+        failure == "offline",
+        failure == "throttled",
+        failure == "wrong credentials",
+    )
+    assert status.last_error
+    assert engine.snapshot(today).entries == before
+
+
+def test_a_locked_entry_changed_by_a_non_admin_becomes_a_conflict(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("member")
+    engine.sign_in()
+    locked_day = engine.today() - dt.timedelta(days=7)
+    entries = engine.refresh_day(locked_day).entries
+    while not entries:  # the seeded locked week has weekdays with entries
+        locked_day -= dt.timedelta(days=1)
+        entries = engine.refresh_day(locked_day).entries
+    target = entries[0].entry
+    assert target.is_locked
+    engine.edit(target.id, EntryChanges(notes="too late"))
+    report = engine.sync(refresh=())
+    assert report.conflicts == 1
+    conflict = engine.snapshot(locked_day).entry(target.id)
+    assert conflict is not None and conflict.state == "conflict" and "locked" in (conflict.message or "")
+    assert conflict.op_id is not None
+    engine.resolve_conflict(conflict.op_id, "discard")
+    assert engine.sync().complete
+    restored = engine.snapshot(locked_day).entry(target.id)
+    assert restored is not None and restored.entry.notes == target.notes and restored.state == "synced"
