@@ -59,8 +59,11 @@ _T = TypeVar("_T")
 _LEASE_SECONDS = 600.0
 # A lost create is looked for among entries created from this long before it was queued (clock skew).
 _CREATE_MATCH_SKEW = dt.timedelta(minutes=5)
-# A stop whose start only reached Harvest late is corrected to the locally measured hours.
+# A timer whose start reached Harvest this late runs on local time, and its stop sends the hours
+# measured here (Harvest's timer missed the time the start spent in the outbox).
+_LATE_START = dt.timedelta(seconds=60)
 _STOP_CORRECTION_HOURS = Decimal("0.02")
+_LATE_TIMER = "late_timer:"
 # A protocol error (2xx with an unreadable body) may mean the change happened: check, retry, give up.
 _MAX_PROTOCOL_ATTEMPTS = 5
 _PRECISE_HOURS = Decimal("0.000001")
@@ -173,7 +176,7 @@ class Engine:
             if cached.entry.is_running:
                 cache.put_entry(conn, self._account, CachedEntry(stopped))
                 # If Harvest has not seen the start yet, its timer starts late: correct it on stop.
-                late_start = any(
+                late_start = cache.meta(conn, self._account, f"{_LATE_TIMER}{stopped.id}") is not None or any(
                     op.kind in ("start", "create") for op in outbox.for_entry(conn, self._account, stopped.id)
                 )
                 payload = {"hours": str(stopped.hours), "correct": late_start}
@@ -545,6 +548,12 @@ class Engine:
                 outbox.rewrite(conn, op.op_id, "update", {"hours": op.payload["hours"]})
             else:
                 outbox.complete(conn, op.op_id)
+            if (
+                op.kind in ("create", "start")
+                and entry.is_running
+                and self._clock() - op.created_at > _LATE_START
+            ):
+                cache.set_meta(conn, self._account, f"{_LATE_TIMER}{entry.id}", op.created_at.isoformat())
             ops = outbox.unfinished(conn, self._account)
             self._merge(conn, entry, _touched_fields(ops))
             self._keep_one_timer(conn, ops)
@@ -639,7 +648,13 @@ class Engine:
     def _merge(self, conn: sqlite3.Connection, server: Entry, touched: dict[int, set[str]]) -> None:
         """Cache the server's entry; fields a pending operation changes keep their local value."""
         cached = cache.entry(conn, self._account, server.id)
-        fields = touched.get(server.id, set())
+        fields = set(touched.get(server.id, ()))
+        late_key = f"{_LATE_TIMER}{server.id}"
+        if cache.meta(conn, self._account, late_key) is not None:
+            if server.is_running and cached is not None and cached.entry.is_running:
+                fields.update(_TIMER_FIELDS)  # Our clock counts the time Harvest's timer missed.
+            elif "timer_started_at" not in fields:
+                cache.set_meta(conn, self._account, late_key, None)  # Stopped: the correction is done.
         merged = server
         if cached is not None and fields:
             merged = dataclasses.replace(server, **{f: getattr(cached.entry, f) for f in fields})

@@ -383,3 +383,30 @@ def test_a_locked_entry_changed_by_a_non_admin_becomes_a_conflict(
     assert engine.sync().complete
     restored = engine.snapshot(locked_day).entry(target.id)
     assert restored is not None and restored.entry.notes == target.notes and restored.state == "synced"
+
+
+def test_a_timer_whose_start_reached_harvest_late_still_counts_the_offline_time(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    clock = [dt.datetime.now(dt.UTC), 1000.0]
+    engine = engine_for(clock=lambda: clock[0], monotonic=lambda: clock[1])
+    engine.sign_in()
+    today = engine.today()
+    sandbox.stop()
+    local = engine.start_new(EntryDraft(PROJECT, TASK, today, "started on the train")).running
+    assert local is not None
+    clock[0] += dt.timedelta(minutes=90)
+    clock[1] += 90 * 60
+    sandbox.start()
+    assert engine.sync().complete  # Harvest's timer starts only now
+    clock[0] += dt.timedelta(minutes=30)
+    clock[1] += 30 * 60
+    snap = engine.snapshot(today)
+    assert snap.running is not None and snap.running.entry.id > 0
+    assert snap.running_seconds(clock[1]) == 120 * 60  # the refresh did not reset it to Harvest's 0:00
+    engine.stop(snap.running.entry.id)
+    _sync_until_clean(engine)
+    (server,) = [e for e in sandbox.entries("admin") if e.notes == "started on the train"]
+    assert server.hours == Decimal("2.00") and not server.running
+    stopped = engine.snapshot(today).entry(server.id)
+    assert stopped is not None and stopped.entry.hours == Decimal("2.00")
