@@ -25,7 +25,8 @@ _BUSY_TIMEOUT_MS = 15_000
 
 
 class StoreError(Exception):
-    """The cache file cannot be opened or is newer than this version of the app understands."""
+    """The cache file cannot be opened, is damaged, or is newer than this app understands; the
+    message is one sentence for the user."""
 
 
 class Store:
@@ -40,11 +41,18 @@ class Store:
             path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
         )
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self._conn.close()
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise StoreError(f"The cache {path} is busy in another process; try again.") from error
+            raise StoreError(
+                f"The cache {path} is damaged ({error}); move it away and sign in again to rebuild it."
+            ) from error
 
     @property
     def schema_version(self) -> int:

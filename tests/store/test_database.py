@@ -64,3 +64,12 @@ def test_a_cache_from_a_newer_version_is_refused_with_a_clear_message(tmp_path: 
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     with pytest.raises(StoreError, match="newer version"):
         Store(path)
+
+
+def test_a_damaged_cache_file_is_a_clear_error_and_is_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"this is not a database, it is a text file someone saved here" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="damaged"):
+        Store(path)
+    assert path.read_bytes() == before
