@@ -702,24 +702,22 @@ class Engine:
     def _anchored(self, entry: Entry) -> CachedEntry:
         return CachedEntry(entry, anchor_mono=self._monotonic(), anchor_at=self._clock())
 
-    def _elapsed(self, cached: CachedEntry) -> float:
-        """Seconds a running timer has run since its hours were true: monotonic time, unless the
-        anchor is from before a reboot (then the wall clock, once)."""
+    def _elapsed(self, cached: CachedEntry, monotonic_now: float | None = None) -> float:
+        """Seconds a running timer has run since its hours were true, by the monotonic clock; the
+        wall clock only when a reboot reset the monotonic one (until the next refresh says)."""
+        now = self._monotonic() if monotonic_now is None else monotonic_now
+        if cached.anchor_mono is not None and now >= cached.anchor_mono:
+            return now - cached.anchor_mono
         if cached.anchor_at is None:
             return 0.0
-        wall = (self._clock() - cached.anchor_at).total_seconds()
-        if cached.anchor_mono is not None:
-            mono = self._monotonic() - cached.anchor_mono
-            if 0 <= mono <= max(wall, 0) + 60:
-                return mono
-        return max(wall, 0.0)
+        return max((self._clock() - cached.anchor_at).total_seconds(), 0.0)
 
     def _local(
         self, cached: CachedEntry, states: dict[int, tuple[EntryState, str | None, int]], mono: float
     ) -> LocalEntry:
         entry = cached.entry
         if entry.is_running:
-            live = entry.hours + (Decimal(self._elapsed(cached)) / 3600)
+            live = entry.hours + (Decimal(self._elapsed(cached, mono)) / 3600)
             entry = dataclasses.replace(entry, hours=live.quantize(_PRECISE_HOURS))
         state, message, op_id = states.get(entry.id, ("synced", None, 0))
         return LocalEntry(entry=entry, state=state, message=message, op_id=op_id or None)

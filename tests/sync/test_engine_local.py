@@ -46,9 +46,20 @@ def test_running_time_is_server_hours_plus_monotonic_elapsed(store: Store, clock
     assert snap.running_seconds(clocks.mono) == 90
     later = engine.snapshot(DAY)
     assert later.running is not None and later.running_seconds(clocks.mono) == 90
-    # The wall clock jumps an hour (NTP, time zone, manual change): running time does not.
+    # The wall clock jumps (NTP, a manual change), forward or back: running time does not.
     clocks.wall += dt.timedelta(hours=1)
     assert engine.snapshot(DAY).running_seconds(clocks.mono) == 90
+    clocks.wall -= dt.timedelta(hours=3)
+    assert engine.snapshot(DAY).running_seconds(clocks.mono) == 90
+
+
+def test_after_a_reboot_running_time_falls_back_to_the_wall_clock(store: Store, clocks: Clocks) -> None:
+    engine = _engine(store, clocks)
+    engine.start_new(_draft(hours=None))
+    clocks.wall += dt.timedelta(minutes=10)
+    clocks.mono = 12.0  # a new boot: the monotonic clock starts again near zero
+    snap = engine.snapshot(DAY)
+    assert snap.running_seconds(clocks.mono) == 600
 
 
 def test_starting_a_timer_stops_the_other_in_the_cache_with_its_hours(store: Store, clocks: Clocks) -> None:
