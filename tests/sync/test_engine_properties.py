@@ -1,5 +1,5 @@
-"""Hypothesis: random operations, failures (lost replies, 5xx, resets, throttle, outages) and
-restarts; once the outbox is empty the cache and Harvest agree and nothing was duplicated."""
+"""Hypothesis: random operations, failures (lost, broken and cut replies, 5xx, resets, throttle,
+outages) and restarts; once the outbox is empty the cache and Harvest agree, nothing duplicated."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ FAULTS = {
     "lost reply": lambda path: Fault("drop_after_commit", path=path, times=1),
     "server error": lambda path: Fault("status", status=502, content_type="html", path=path, times=1),
     "reset": lambda path: Fault("reset", path=path, times=1),
+    "malformed reply": lambda path: Fault("malformed", path=path, times=1),
+    "truncated reply": lambda path: Fault("truncated", path=path, times=1),
     "throttle": lambda path: Fault(
         "status", status=503, content_type="text", headers={"Retry-After": "1"}, path=path, times=1
     ),
