@@ -465,10 +465,18 @@ class Engine:
         except HarvestError as error:
             return self._park(op, "failed", error.message)
         except BaseException:
-            with self._store.transaction() as conn:
-                outbox.release(conn, op.op_id, "interrupted while sending", maybe_applied=True)
+            self._release_interrupted(op)
             raise
-        return "sent", self._applied(op, result)
+        try:
+            return "sent", self._applied(op, result)
+        except BaseException:
+            self._release_interrupted(op)
+            raise
+
+    def _release_interrupted(self, op: Op) -> None:
+        """Something other than Harvest broke mid-send: requeue the op, to be checked before resending."""
+        with self._store.transaction() as conn:
+            outbox.release(conn, op.op_id, "interrupted while sending", maybe_applied=True)
 
     def _deliver(self, op: Op) -> Entry | TimerResult | None:
         """The network half of an operation; checks the server first when a reply was lost."""

@@ -33,6 +33,7 @@ def make_engine(
     password: str,
     *,
     calls_per_window: int = 100,
+    backend_type: type[V1Backend] = V1Backend,
     **engine_args: Any,
 ) -> Engine:
     """An engine on the real v1 client, sharing the throttle budget file of `data_dir` with every
@@ -43,7 +44,7 @@ def make_engine(
     transport = Transport(
         url, BasicAuth(email, password), limiter=limiter, retries=0, max_wait=0, timeouts=(2.0, 5.0)
     )
-    return Engine(store, V1Backend(transport), account_key=key, **engine_args)
+    return Engine(store, backend_type(transport), account_key=key, **engine_args)
 
 
 def server_view(entries: list[Any], day: dt.date) -> dict[int, tuple[int, int, str, Decimal | None, bool]]:

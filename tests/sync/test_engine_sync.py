@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from harvest_widget.api.errors import AuthError, NetworkError, ThrottledError
-from harvest_widget.core.timesheet import EntryChanges, EntryDraft
+from harvest_widget.api.v1 import V1Backend
+from harvest_widget.core.timesheet import EntryChanges, EntryDraft, TimerResult
 from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Fault, Sandbox
 from harvest_widget.store import Store
@@ -410,3 +411,25 @@ def test_a_timer_whose_start_reached_harvest_late_still_counts_the_offline_time(
     assert server.hours == Decimal("2.00") and not server.running
     stopped = engine.snapshot(today).entry(server.id)
     assert stopped is not None and stopped.entry.hours == Decimal("2.00")
+
+
+class _CrashAfterCreate(V1Backend):
+    """The real client, with a bug (or Ctrl-C) striking right after Harvest saved a create."""
+
+    def create(self, draft: EntryDraft) -> TimerResult:
+        super().create(draft)
+        raise KeyboardInterrupt
+
+
+def test_an_interruption_after_harvest_saved_a_create_neither_loses_nor_duplicates_it(
+    engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    engine.create(EntryDraft(PROJECT, TASK, today, "interrupted", Decimal("1")))
+    broken = engine_for(backend_type=_CrashAfterCreate)
+    with pytest.raises(KeyboardInterrupt):
+        broken.sync()
+    (op,) = engine.outbox()
+    assert op.state == "pending" and op.last_error == "interrupted while sending"
+    assert engine.sync().complete
+    assert [e.notes for e in sandbox.entries("admin")].count("interrupted") == 1
