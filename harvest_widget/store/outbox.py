@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -64,6 +65,26 @@ def unfinished(conn: sqlite3.Connection, account: str) -> list[Op]:
     """Every operation not yet on the server, oldest first."""
     rows = conn.execute("SELECT * FROM outbox WHERE account = ? ORDER BY op_id", (account,)).fetchall()
     return [_op(row) for row in rows]
+
+
+def concerning(conn: sqlite3.Connection, account: str, entry_ids: Iterable[int]) -> list[Op]:
+    """Operations on any of `entry_ids`, plus every start (whose payload may name the entry it
+    starts on timestamp accounts), oldest first: enough to tell those entries' states."""
+    ids = sorted(set(entry_ids))
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT * FROM outbox WHERE account = ? AND (entry_id IN ({marks}) OR kind = 'start') ORDER BY op_id",
+        (account, *ids),
+    ).fetchall()
+    return [_op(row) for row in rows]
+
+
+def timer_starts(conn: sqlite3.Connection, account: str) -> list[Op]:
+    """Queued operations that start a timer (starts, and creates without hours), oldest first."""
+    rows = conn.execute(
+        "SELECT * FROM outbox WHERE account = ? AND kind IN ('start', 'create') ORDER BY op_id", (account,)
+    ).fetchall()
+    return [op for op in map(_op, rows) if op.kind == "start" or op.payload.get("hours") is None]
 
 
 def for_entry(conn: sqlite3.Connection, account: str, entry_id: int) -> list[Op]:

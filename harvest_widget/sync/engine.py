@@ -260,10 +260,11 @@ class Engine:
             who = cache.whoami(conn, self._account)
             day = date or self._today(who)
             mono = self._monotonic()
-            ops = outbox.unfinished(conn, self._account)
-            states = _entry_states(ops)
-            entries = tuple(self._local(c, states, mono) for c in cache.entries_on(conn, self._account, day))
-            running_cached = cache.running_entries(conn, self._account)
+            cached = cache.entries_on(conn, self._account, day)
+            running_cached = cache.running_entries(conn, self._account)[:1]
+            ids = [c.entry.id for c in (*cached, *running_cached)]
+            states = _entry_states(outbox.concerning(conn, self._account, ids))
+            entries = tuple(self._local(c, states, mono) for c in cached)
             running = self._local(running_cached[0], states, mono) if running_cached else None
             return DaySnapshot(
                 date=day,
@@ -271,7 +272,7 @@ class Engine:
                 projects=cache.projects(conn, self._account),
                 total_hours=sum((e.entry.hours for e in entries), ZERO_HOURS),
                 running=running,
-                status=self._status(conn, ops),
+                status=self._status(conn),
                 whoami=who,
                 monotonic_at=mono,
             )
@@ -302,7 +303,7 @@ class Engine:
 
     def status(self) -> SyncStatus:
         with self._store.reading() as conn:
-            return self._status(conn, outbox.unfinished(conn, self._account))
+            return self._status(conn)
 
     def whoami(self) -> WhoAmI | None:
         """The cached user, or None before the first sign-in."""
@@ -358,7 +359,7 @@ class Engine:
             for cached in cache.entries_on(conn, self._account, date, include_hidden=True):
                 if cached.entry.id > 0 and cached.entry.id not in seen and cached.entry.id not in touched:
                     cache.delete_entry(conn, self._account, cached.entry.id)  # deleted or moved elsewhere
-            self._keep_one_timer(conn, ops)
+            self._keep_one_timer(conn)
             cache.mark_day_fetched(conn, self._account, date, self._clock())
         return self.snapshot(date)
 
@@ -376,7 +377,7 @@ class Engine:
                     # Stopped elsewhere: our hours are a guess until its day is read again.
                     cache.put_entry(conn, self._account, CachedEntry(self._stopped(cached)))
                     cache.mark_day_fetched(conn, self._account, cached.entry.spent_on, None)
-            self._keep_one_timer(conn, ops)
+            self._keep_one_timer(conn)
         return self.snapshot(running.spent_on if running else None)
 
     def sync(self, refresh: Iterable[dt.date] | None = None) -> SyncReport:
@@ -562,9 +563,8 @@ class Engine:
                 and self._clock() - op.created_at > _LATE_START
             ):
                 cache.set_meta(conn, self._account, f"{_LATE_TIMER}{entry.id}", op.created_at.isoformat())
-            ops = outbox.unfinished(conn, self._account)
-            self._merge(conn, entry, _touched_fields(ops))
-            self._keep_one_timer(conn, ops)
+            self._merge(conn, entry, _touched_fields(outbox.for_entry(conn, self._account, entry.id)))
+            self._keep_one_timer(conn)
             return entry.spent_on
 
     def _needs_correction(self, conn: sqlite3.Connection, op: Op, server: Entry) -> bool:
@@ -676,15 +676,14 @@ class Engine:
         if cached is not None and cached.entry.spent_on != result.entry.spent_on:
             cache.mark_day_fetched(conn, self._account, cached.entry.spent_on, None)
 
-    def _keep_one_timer(self, conn: sqlite3.Connection, ops: list[Op]) -> None:
+    def _keep_one_timer(self, conn: sqlite3.Connection) -> None:
         """Harvest runs one timer per user: if the cache shows more, the latest start wins."""
         running = cache.running_entries(conn, self._account)
         if len(running) <= 1:
             return
         started_by: dict[int, int] = {}
-        for op in ops:
-            if op.kind in ("start", "create"):
-                started_by[op.payload.get("result_id", op.entry_id)] = op.op_id
+        for op in outbox.timer_starts(conn, self._account):
+            started_by[op.payload.get("result_id", op.entry_id)] = op.op_id
         floor = dt.datetime.min.replace(tzinfo=dt.UTC)
         keep = max(running, key=lambda c: (started_by.get(c.entry.id, -1), c.entry.timer_started_at or floor))
         self._stop_running_locally(conn, keep=keep.entry.id)
@@ -785,19 +784,20 @@ class Engine:
 
     # -- sync status --------------------------------------------------------------------------------
 
-    def _status(self, conn: sqlite3.Connection, ops: list[Op]) -> SyncStatus:
+    def _status(self, conn: sqlite3.Connection) -> SyncStatus:
         def flag(key: str) -> str | None:
             return cache.meta(conn, self._account, key)
 
+        counts = outbox.counts(conn, self._account)
         until = flag("throttled_until")
         throttled = dt.datetime.fromisoformat(until) if until else None
         if throttled is not None and throttled <= self._clock():
             throttled = None
         last = flag("last_sync_at")
         return SyncStatus(
-            pending_ops=sum(op.state in ("pending", "in_flight") for op in ops),
-            conflicts=sum(op.state == "conflict" for op in ops),
-            failed_ops=sum(op.state == "failed" for op in ops),
+            pending_ops=counts.get("pending", 0) + counts.get("in_flight", 0),
+            conflicts=counts.get("conflict", 0),
+            failed_ops=counts.get("failed", 0),
             last_sync_at=dt.datetime.fromisoformat(last) if last else None,
             throttled_until=throttled,
             offline=flag("offline") == "1",
