@@ -1,10 +1,11 @@
 """How long the widget waits to show one cached day when the cache holds five years of entries.
 
 Prints the median time of `Engine.snapshot(day)` (what the tray and the timesheet window call) on a
-cache with five years of entries, beside two baselines measured in the same run: a trivial
-`SELECT 1` on the same file and the same snapshot on a cache holding one day. Target: under 5 ms.
+cache with five years of entries (and again with 1,000 operations queued, as after a day offline),
+beside two baselines measured in the same run: a trivial `SELECT 1` on the same file and the same
+snapshot on a cache holding one day. Target: under 5 ms.
 
-    .venv/bin/python bench/day_read.py [--years 5] [--per-day 6] [--reads 300]
+    .venv/bin/python bench/day_read.py [--years 5] [--per-day 6] [--reads 300] [--backlog 1000]
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import cast
 
 from harvest_widget.api.backend import Backend
 from harvest_widget.core.account import WhoAmI
-from harvest_widget.core.timesheet import Entry, Project, Task
-from harvest_widget.store import Store, cache
+from harvest_widget.core.timesheet import Entry, EntryDraft, Project, Task
+from harvest_widget.store import Store, cache, outbox
 from harvest_widget.sync import Engine
+from harvest_widget.sync.payloads import draft_payload
 
 ACCOUNT = "bench"
 TODAY = dt.date(2026, 11, 27)
@@ -67,6 +69,15 @@ def fill(store: Store, days: int, per_day: int) -> int:
     return next_id - 1
 
 
+def queue_backlog(store: Store, count: int) -> None:
+    """A day offline: `count` creates waiting in the outbox (on another day than the one read)."""
+    queued_at = dt.datetime(2026, 11, 27, 18, tzinfo=dt.UTC)
+    with store.transaction() as conn:
+        for n in range(count):
+            draft = EntryDraft(2000, 3001, TODAY - dt.timedelta(days=1), f"offline {n}", Decimal("0.5"))
+            outbox.enqueue(conn, ACCOUNT, "create", -(n + 1), draft_payload(draft), created_at=queued_at)
+
+
 def median_ms(action: Callable[[], object], reads: int) -> float:
     action()  # warm the page cache and statement cache
     samples = []
@@ -82,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--per-day", type=int, default=6)
     parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--backlog", type=int, default=1000, help="ops queued for the last figure")
     args = parser.parse_args(argv)
     offline = cast(Backend, None)  # snapshot() reads the cache only; no call reaches a backend
     with tempfile.TemporaryDirectory() as folder:
@@ -102,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         today = median_ms(lambda: big_engine.snapshot(TODAY), args.reads)
         old_day = median_ms(lambda: big_engine.snapshot(mid_day), args.reads)
         assert len(big_engine.snapshot(TODAY).entries) == args.per_day
+        queue_backlog(big, args.backlog)
+        backlog = median_ms(lambda: big_engine.snapshot(TODAY), args.reads)
         big.close()
         small.close()
     print(
@@ -113,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  snapshot({mid_day}), five-year cache {old_day:8.3f} ms  ({old_day / one_day:.2f}x one-day cache)"
     )
+    print(
+        f"  snapshot(today), {args.backlog} ops queued    {backlog:8.3f} ms  ({backlog / one_day:.2f}x one-day cache)"
+    )
     target = 5.0
-    verdict = "meets" if max(today, old_day) < target else "MISSES"
+    verdict = "meets" if max(today, old_day, backlog) < target else "MISSES"
     print(f"  target < {target:.0f} ms: {verdict}")
     return 0 if verdict == "meets" else 1
 
