@@ -220,7 +220,7 @@ class Engine:
             if ops and ops[0].kind == "create" and _untouched(ops[0]):
                 # Harvest never saw it: forget it altogether.
                 for op in ops:
-                    outbox.complete(conn, op.op_id)
+                    self._drop(conn, op)
                 cache.delete_entry(conn, self._account, entry.id)
             else:
                 for op in ops:
@@ -751,18 +751,27 @@ class Engine:
     def _discard(self, conn: sqlite3.Connection, op: Op, cached: CachedEntry | None) -> None:
         if op.kind == "create":
             for dependent in outbox.for_entry(conn, self._account, op.entry_id):
-                outbox.complete(conn, dependent.op_id)
+                self._drop(conn, dependent)
             cache.delete_entry(conn, self._account, op.entry_id)
             return
-        outbox.complete(conn, op.op_id)
+        self._drop(conn, op)
         if cached is not None:
             if op.kind == "delete":
                 cache.put_entry(conn, self._account, dataclasses.replace(cached, hidden=False))
             cache.mark_day_fetched(conn, self._account, cached.entry.spent_on, None)
 
+    def _drop(self, conn: sqlite3.Connection, op: Op) -> None:
+        """Forget an op that will never be sent, with the local entry only it would have made."""
+        outbox.complete(conn, op.op_id)
+        result_id = op.payload.get("result_id") if op.kind == "start" else None
+        if result_id is not None:
+            for dependent in outbox.for_entry(conn, self._account, result_id):
+                self._drop(conn, dependent)
+            cache.delete_entry(conn, self._account, result_id)
+
     def _recreate(self, conn: sqlite3.Connection, op: Op, cached: CachedEntry) -> None:
         for superseded in outbox.for_entry(conn, self._account, op.entry_id):
-            outbox.complete(conn, superseded.op_id)
+            self._drop(conn, superseded)
         local_id = cache.next_local_id(conn)
         cache.change_entry_id(conn, self._account, op.entry_id, local_id)
         old = self._stopped(cached)

@@ -433,3 +433,25 @@ def test_an_interruption_after_harvest_saved_a_create_neither_loses_nor_duplicat
     assert op.state == "pending" and op.last_error == "interrupted while sending"
     assert engine.sync().complete
     assert [e.notes for e in sandbox.entries("admin")].count("interrupted") == 1
+
+
+def test_discarding_a_timestamp_restart_also_removes_the_entry_it_would_have_started(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("timestamp")
+    engine.sign_in()
+    today = engine.today()
+    source = engine.refresh_day(today).entries[0].entry
+    user = sandbox.users["timestamp"]
+    requests.delete(
+        f"{sandbox.url}/daily/delete/{source.id}", auth=(user.email, user.password), timeout=5
+    ).raise_for_status()
+    started = engine.start(source.id).running
+    assert started is not None and started.entry.id < 0
+    assert engine.sync(refresh=()).conflicts == 1
+    (op,) = engine.outbox()
+    engine.resolve_conflict(op.op_id, "discard")
+    assert engine.sync().complete
+    snap = engine.snapshot(today)
+    assert snap.running is None and all(le.entry.id > 0 for le in snap.entries)
+    assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
