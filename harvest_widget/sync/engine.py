@@ -848,8 +848,10 @@ def _touched_fields(ops: list[Op]) -> dict[int, set[str]]:
         if op.kind == "update":
             for key in op.payload:
                 fields.update(_CHANGED_FIELDS.get(key, ()))
-        elif op.kind in ("start", "stop"):
+        elif op.kind in ("create", "start", "stop"):
             fields.update(_TIMER_FIELDS)
+            if "result_id" in op.payload:  # the entry a timestamp restart will become
+                touched.setdefault(op.payload["result_id"], set()).update(_TIMER_FIELDS)
     return touched
 
 

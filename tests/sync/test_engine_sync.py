@@ -455,3 +455,17 @@ def test_discarding_a_timestamp_restart_also_removes_the_entry_it_would_have_sta
     snap = engine.snapshot(today)
     assert snap.running is None and all(le.entry.id > 0 for le in snap.entries)
     assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
+
+
+def test_asking_for_the_running_timer_does_not_stop_one_still_queued(
+    engine: Engine, sandbox: Sandbox
+) -> None:
+    today = engine.today()
+    sandbox.stop()
+    engine.start_new(EntryDraft(PROJECT, TASK, today, "queued timer"))
+    sandbox.start()
+    snap = engine.refresh_running()  # Harvest knows of no timer yet: ours is still in the outbox
+    assert snap.running is not None and snap.running.entry.notes == "queued timer"
+    assert engine.sync().complete
+    (server,) = [e for e in sandbox.entries("admin") if e.notes == "queued timer"]
+    assert server.running
