@@ -1,8 +1,10 @@
-"""Hypothesis: random operations, failures (lost, broken and cut replies, 5xx, resets, throttle,
-outages) and restarts; once the outbox is empty the cache and Harvest agree, nothing duplicated."""
+"""Hypothesis: random operations, refreshes, edits made in the web app, failures (lost, broken and
+cut replies, 5xx, resets, throttle, outages) and restarts; once the outbox is empty the cache and
+Harvest agree and nothing was duplicated."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections import Counter
@@ -10,9 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harvest_widget.api.errors import HarvestError
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft
 from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Fault, Sandbox
@@ -42,6 +46,9 @@ steps = st.lists(
         st.tuples(st.just("edit notes"), st.integers(0, 20)),
         st.tuples(st.just("delete"), st.integers(0, 20)),
         st.tuples(st.just("sync")),
+        st.tuples(st.just("refresh day")),
+        st.tuples(st.just("refresh running")),
+        st.tuples(st.just("web edit"), st.integers(0, 20)),
         st.tuples(st.just("fault"), st.sampled_from(sorted(FAULTS)), st.sampled_from(PATHS)),
         st.tuples(st.just("offline")),
         st.tuples(st.just("online")),
@@ -96,6 +103,11 @@ class World:
                 engine.stop(running.entry.id)
         elif kind == "sync":
             engine.sync()
+        elif kind in ("refresh day", "refresh running"):
+            with contextlib.suppress(HarvestError):  # offline, throttled, a fault: the cache stays
+                engine.refresh_day(self.today) if kind == "refresh day" else engine.refresh_running()
+        elif kind == "web edit":
+            self.web_edit(args[0])
         elif kind == "fault":
             self.sandbox.faults.add(FAULTS[args[0]](args[1]))
         elif kind == "offline":
@@ -115,6 +127,25 @@ class World:
                 engine.edit(target, EntryChanges(notes=self.note()))
             elif kind == "delete":
                 engine.delete(target)
+
+    def web_edit(self, index: int) -> None:
+        """Someone changes an entry's notes in the web app (a server-side change, no fault)."""
+        entries = self.sandbox.entries("admin")
+        if not entries or not self.sandbox.running:
+            return
+        target = entries[index % len(entries)]
+        faults = self.sandbox.faults.active()
+        self.sandbox.faults.clear()
+        user = self.sandbox.users["admin"]
+        requests.post(
+            f"{self.sandbox.url}/daily/update/{target.id}",
+            json={"notes": self.note()},
+            auth=(user.email, user.password),
+            headers={"Accept": "application/json"},
+            timeout=5,
+        ).raise_for_status()
+        for fault in faults:
+            self.sandbox.faults.add(fault)
 
     def settle(self) -> None:
         """Back online; the remaining one-shot faults hit the first syncs, then the outbox drains."""
