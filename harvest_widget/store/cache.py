@@ -181,11 +181,10 @@ def mark_day_fetched(conn: sqlite3.Connection, account: str, day: dt.date, at: d
     )
 
 
-def day_fetched_at(conn: sqlite3.Connection, account: str, day: dt.date) -> dt.datetime | None:
-    row = conn.execute(
-        "SELECT fetched_at FROM days WHERE account = ? AND spent_on = ?", (account, day.isoformat())
-    ).fetchone()
-    return _datetime(row["fetched_at"]) if row else None
+def stale_days(conn: sqlite3.Connection, account: str) -> set[dt.date]:
+    """Days known to differ from the server (an entry moved away, a timer stopped elsewhere)."""
+    rows = conn.execute("SELECT spent_on FROM days WHERE account = ? AND fetched_at IS NULL", (account,))
+    return {dt.date.fromisoformat(row["spent_on"]) for row in rows}
 
 
 def replace_projects(conn: sqlite3.Connection, account: str, projects: Iterable[Project]) -> None:

@@ -410,12 +410,7 @@ class Engine:
         if not paused:
             with self._store.transaction() as conn:
                 cache.set_meta(conn, self._account, "last_sync_at", self._clock().isoformat())
-                stale = {
-                    dt.date.fromisoformat(r[0])
-                    for r in conn.execute(
-                        "SELECT spent_on FROM days WHERE account = ? AND fetched_at IS NULL", (self._account,)
-                    )
-                }
+                stale = cache.stale_days(conn, self._account)
             wanted = set(refresh) if refresh is not None else {self.today(), *days, *stale}
             for day in sorted(wanted):
                 try:
