@@ -1,18 +1,24 @@
 """The worker's way to an engine: saved settings + keyring secrets through `connection`.
 
-Runs on the worker thread only (it reads the keyring and opens SQLite).
+Runs on the worker thread only (it reads the keyring and opens SQLite). The HTTP client and the
+keyring are imported here, on first use, so the GUI thread starts without waiting for them.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any, cast
 
-from harvest_widget import connection
-from harvest_widget.credentials import CredentialStore, Secrets
+from harvest_widget.api.backend import Backend
+from harvest_widget.api.errors import NetworkError
 from harvest_widget.gui.worker import SignInRequest
 from harvest_widget.paths import AppPaths
 from harvest_widget.settings import Settings, load_settings, save_settings
+from harvest_widget.store.database import Store
 from harvest_widget.sync.engine import Engine
+
+if TYPE_CHECKING:
+    from harvest_widget.credentials import CredentialStore
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +27,29 @@ log = logging.getLogger(__name__)
 THROTTLE_MAX_WAIT_S = 1.0
 
 
+class _NotConnectedYet:
+    """The backend of the cache-only engine: any call means a bug, so it fails loudly."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NetworkError(f"Not connected to Harvest yet (called {name}).")
+
+
 class AccountSource:
     """Implements `worker.EngineSource` for this home (`paths`) and keyring (`credentials`)."""
 
     def __init__(self, paths: AppPaths, credentials: CredentialStore | None = None) -> None:
         self._paths = paths
-        self._credentials = credentials or CredentialStore()
+        self._given_credentials = credentials
         self._engine: Engine | None = None
+        self._cache_store: Store | None = None
+
+    @property
+    def _credentials(self) -> CredentialStore:
+        if self._given_credentials is None:
+            from harvest_widget.credentials import CredentialStore
+
+            self._given_credentials = CredentialStore()
+        return self._given_credentials
 
     def settings(self) -> Settings:
         return load_settings(self._paths)
@@ -36,7 +58,17 @@ class AccountSource:
         save_settings(self._paths, settings)
         return settings
 
+    def open_cached(self) -> Engine | None:
+        """The saved sign-in's cache, readable before the keyring and the network are touched."""
+        settings = self.settings()
+        if not settings.is_signed_in or not self._paths.cache_db.exists():
+            return None
+        self._cache_store = Store(self._paths.cache_db)
+        return Engine(self._cache_store, cast(Backend, _NotConnectedYet()), account_key=settings.account_key)
+
     def open(self) -> Engine | None:
+        from harvest_widget import connection
+
         settings = self.settings()
         if not settings.is_signed_in:
             return None
@@ -47,9 +79,14 @@ class AccountSource:
         except connection.NotSignedInError:
             log.info("saved sign-in has no secret in the keyring; asking to sign in")
             return None
+        finally:
+            self._close_cache()
         return self._engine
 
     def sign_in(self, request: SignInRequest) -> Engine:
+        from harvest_widget import connection
+        from harvest_widget.credentials import Secrets
+
         token = request.token is not None
         settings = self.settings().replace(
             server_url=request.server_url,
@@ -70,8 +107,16 @@ class AccountSource:
         return engine
 
     def sign_out(self) -> None:
+        from harvest_widget import connection
+
         connection.sign_out(self._paths, self.settings(), self._credentials)
 
     def close(self) -> None:
         # The engine's SQLite connection closes when the last reference goes (Engine has no close()).
         self._engine = None
+        self._close_cache()
+
+    def _close_cache(self) -> None:
+        if self._cache_store is not None:
+            self._cache_store.close()
+            self._cache_store = None

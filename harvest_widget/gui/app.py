@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from harvest_widget import APP_NAME, __version__
-from harvest_widget.credentials import CredentialStore
 from harvest_widget.gui.account_source import AccountSource
 from harvest_widget.gui.crash import install_crash_handlers
 from harvest_widget.gui.shell import Shell
@@ -23,6 +23,9 @@ from harvest_widget.gui.tray_icons import app_icon
 from harvest_widget.gui.worker import EngineWorker
 from harvest_widget.log import setup_logging
 from harvest_widget.paths import AppPaths, app_paths
+
+if TYPE_CHECKING:
+    from harvest_widget.credentials import CredentialStore
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def build_shell(paths: AppPaths, credentials: CredentialStore | None = None) -> Shell:
+    """The app's objects, not yet started; `credentials=None` uses the OS keyring (on the worker)."""
     return Shell(EngineWorker(AccountSource(paths, credentials)))
 
 
@@ -54,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = None
     credentials = None
     if args.demo:
+        from harvest_widget.credentials import CredentialStore
         from harvest_widget.gui.demo import start_demo
 
         demo = start_demo()

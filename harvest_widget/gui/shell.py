@@ -10,18 +10,21 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.core.calendar import today_in
-from harvest_widget.gui.settings_dialog import SettingsDialog, confirm_sign_out
-from harvest_widget.gui.sign_in_dialog import SignInDialog
 from harvest_widget.gui.timesheet_window import TimesheetWindow
 from harvest_widget.gui.tray import TrayIcon
 from harvest_widget.gui.worker import DayView, EngineWorker, SignInRequest, WorkerHandle
 from harvest_widget.settings import Settings
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened: start-up shows the tray sooner
+    from harvest_widget.gui.settings_dialog import SettingsDialog
+    from harvest_widget.gui.sign_in_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ class Shell(QObject):
 
     def show_sign_in(self) -> None:
         if self.sign_in_dialog is None:
+            from harvest_widget.gui.sign_in_dialog import SignInDialog
+
             dialog = SignInDialog()
             dialog.submitted.connect(self.handle.sign_in)
             dialog.demo_requested.connect(self._launch_demo)
@@ -149,6 +154,8 @@ class Shell(QObject):
         self.sign_in_dialog.activateWindow()
 
     def open_settings(self) -> None:
+        from harvest_widget.gui.settings_dialog import SettingsDialog
+
         pending = self._pending_changes()
         dialog = SettingsDialog(self._settings, pending, self.window if self.window.isVisible() else None)
         dialog.saved.connect(self.handle.save_settings)
@@ -157,6 +164,8 @@ class Shell(QObject):
         dialog.open()
 
     def sign_out(self) -> None:
+        from harvest_widget.gui.settings_dialog import confirm_sign_out
+
         if confirm_sign_out(self.window if self.window.isVisible() else None, self._pending_changes()):
             self.handle.sign_out()
 

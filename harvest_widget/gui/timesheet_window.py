@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 from harvest_widget.core.account import HoursFormat, TimerMode, WhoAmI
 from harvest_widget.core.durations import format_hours, format_seconds
 from harvest_widget.core.timesheet import Entry
-from harvest_widget.gui.entry_dialog import EntryDialog
 from harvest_widget.gui.entry_table_model import (
     COL_HOURS,
     COL_NOTES,
@@ -488,6 +487,8 @@ class TimesheetWindow(QMainWindow):
         local = self.selected_entry()
         if local is None or local.entry.is_locked or self._view is None:
             return
+        from harvest_widget.gui.entry_dialog import EntryDialog  # first use only: a faster start-up
+
         dialog = EntryDialog(local.entry, self._view.shown.projects, self)
 
         def on_accepted() -> None:

@@ -40,6 +40,7 @@ class TrayIcon(QObject):
     sign_out_requested = Signal()
     quit_requested = Signal()
     menu_opened = Signal()
+    shown = Signal()
 
     def __init__(
         self,
@@ -71,6 +72,7 @@ class TrayIcon(QObject):
         self.icon.show()
         # WORKAROUND: Windows 11 may drop a tooltip set before show() (aw-qt#112).
         self._update_tooltip(force=True)
+        self.shown.emit()
 
     def hide(self) -> None:
         self.icon.hide()

@@ -67,6 +67,10 @@ class DayView:
 class EngineSource(Protocol):
     """Where the worker gets its engine from (settings + keyring + connection); runs on the worker."""
 
+    def open_cached(self) -> Engine | None:
+        """An engine that can only read the cache (no keyring, no network), or None without one."""
+        ...
+
     def open(self) -> Engine | None:
         """The engine for the saved sign-in, or None when nobody is signed in."""
         ...
@@ -157,6 +161,7 @@ class EngineWorker(QObject):
             settings = self._source.settings()
             self._apply_settings(settings)
             self.settings_loaded.emit(settings)
+            self._show_cache_first()
             self._engine = self._source.open()
             self._wake_marks = (self._wall_clock(), self._monotonic())
             self._wake_timer.start()
@@ -168,6 +173,16 @@ class EngineWorker(QObject):
                 self.signed_in.emit(whoami)
             self._emit_view()
             self._request_sync(0)
+
+    def _show_cache_first(self) -> None:
+        """Paint the cached day before the keyring and the network are touched (they can be slow)."""
+        self._engine = self._source.open_cached()
+        if self._engine is None:
+            return
+        whoami = self._engine.whoami()
+        if whoami is not None:
+            self.signed_in.emit(whoami)
+        self._emit_view()
 
     @Slot()
     def close(self) -> None:

@@ -51,7 +51,16 @@ def shell(qtbot: QtBot, home: AppPaths, memory_keyring: MemoryKeyring, sandbox: 
     qtbot.addWidget(app_shell.window)
     with qtbot.waitSignal(app_shell.view_shown, timeout=WAIT_MS):
         app_shell.start(sign_in=demo_sign_in(sandbox))
-    wait_view(qtbot, app_shell, lambda v: v.shown.status.last_sync_at is not None)
+    # Settled: synced, the week strip read, no sync running (the next one is minutes away).
+    wait_view(
+        qtbot,
+        app_shell,
+        lambda v: (
+            v.shown.status.last_sync_at is not None
+            and all(hours is not None for day, hours in v.week if day <= v.today.date)
+        ),
+    )
+    qtbot.waitUntil(lambda: "Syncing" not in app_shell.window.status_line.text.text(), timeout=WAIT_MS)
     try:
         yield app_shell
     finally:

@@ -1,0 +1,236 @@
+"""How fast the widget starts and how much memory it holds, beside a bare PySide6 window.
+
+For each of `--runs` fresh processes (offscreen Qt), the time from process start to:
+- the tray icon shown, and
+- today's entries painted in the timesheet from the cache (the home was synced beforehand; the
+  sandbox is up, but the first paint must not wait for it);
+next to a bare PySide6 window's process start to first paint. Then one process runs a timer for
+`--soak-minutes` (the issue asks for 10) with the window open (it ticks every second) and reports its
+resident memory after start-up and at the end, next to the bare window's, and how many Harvest
+requests it made per minute while idle (from the sandbox's request log).
+
+Targets: start-up <= 1.5x the bare window, memory <= 1.5x, no growth over the soak, <= 1 request/min.
+
+    .venv/bin/python bench/gui_startup.py [--runs 7] [--soak-minutes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD_ENV = "HARVEST_WIDGET_BENCH_CHILD"
+
+
+def rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def emit(event: str, **fields: object) -> None:
+    print(json.dumps({"event": event, "t": time.time(), **fields}), flush=True)
+
+
+# ---- children ----------------------------------------------------------------------------------
+def child_bare() -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+
+    app = QApplication([sys.argv[0]])
+    window = QWidget()
+    QVBoxLayout(window).addWidget(QLabel("Hello from a bare PySide6 window"))
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not hasattr(self, "done"):
+                self.done = True
+                QTimer.singleShot(0, lambda: (emit("painted"), emit("rss", kb=rss_kb()), app.quit()))
+            return False
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)
+    window.show()
+    app.exec()
+
+
+def child_app(soak_s: float) -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from harvest_widget.credentials import CredentialStore, Secrets
+    from harvest_widget.gui.account_source import AccountSource
+    from harvest_widget.gui.session_keyring import SessionKeyring
+    from harvest_widget.gui.shell import Shell
+    from harvest_widget.gui.single_instance import SingleInstance
+    from harvest_widget.gui.worker import EngineWorker
+    from harvest_widget.log import setup_logging
+    from harvest_widget.paths import app_paths
+    from harvest_widget.settings import load_settings
+
+    paths = app_paths().ensure()
+    setup_logging(paths.log_file)
+    keyring = SessionKeyring()  # stands in for the OS keyring, which a child process cannot share here
+    settings = load_settings(paths)
+    CredentialStore(keyring).set(settings.account_key, Secrets(password=os.environ["BENCH_PASSWORD"]))
+    app = QApplication([sys.argv[0]])
+    app.setQuitOnLastWindowClosed(False)
+    instance = SingleInstance(paths.lock_file)
+    assert instance.acquire()
+    # Offscreen has no tray to wait for (nor has the bare window): show the icon at once.
+    shell = Shell(EngineWorker(AccountSource(paths, CredentialStore(keyring))), tray_available=lambda: True)
+    shell.tray.shown.connect(lambda: emit("tray_shown"))
+    viewport = shell.window.table.viewport()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (
+                event.type() == QEvent.Type.Paint
+                and shell.window.model.rowCount() > 0
+                and not hasattr(self, "done")
+            ):
+                self.done = True
+                QTimer.singleShot(0, after_paint)
+            return False
+
+    def after_paint() -> None:
+        emit("painted", rows=shell.window.model.rowCount())
+        emit("rss", kb=rss_kb())
+        if soak_s <= 0:
+            app.quit()
+            return
+        view = shell.window.current_view()
+        assert view is not None
+        shell.handle.start_timer(view.shown.entries[0].entry.id)
+        emit("soak_started")
+        for minute in range(1, int(soak_s // 60) + 1):
+            QTimer.singleShot(minute * 60_000, lambda m=minute: emit("rss", kb=rss_kb(), minute=m))
+        QTimer.singleShot(int(soak_s * 1000), lambda: (emit("soak_done", kb=rss_kb()), app.quit()))
+
+    watcher = FirstPaint()
+    viewport.installEventFilter(watcher)
+    shell.start()
+    app.exec()
+    shell.shutdown()
+    instance.release()
+
+
+# ---- parent ------------------------------------------------------------------------------------
+def run_child(
+    kind: str, env: dict[str, str], soak_s: float = 0.0
+) -> tuple[float, dict[str, list[dict[str, float]]]]:
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--soak-seconds", str(soak_s)],
+        env={**env, CHILD_ENV: "1"},
+        capture_output=True,
+        text=True,
+        timeout=soak_s + 120,
+        check=True,
+    )
+    events: dict[str, list[dict[str, float]]] = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            events.setdefault(record["event"], []).append(record)
+    return started, events
+
+
+def prepare_home(home: Path, sandbox_url: str, email: str, password: str) -> None:
+    """Sign in once and sync, so the measured runs start from a warm cache."""
+    from harvest_widget.credentials import CredentialStore
+    from harvest_widget.gui.account_source import AccountSource
+    from harvest_widget.gui.session_keyring import SessionKeyring
+    from harvest_widget.gui.worker import SignInRequest
+    from harvest_widget.paths import app_paths
+
+    os.environ["HARVEST_WIDGET_HOME"] = str(home)
+    source = AccountSource(app_paths().ensure(), CredentialStore(SessionKeyring()))
+    engine = source.sign_in(SignInRequest(server_url=sandbox_url, email=email, password=password))
+    engine.sync(refresh=(engine.today(),))
+    source.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--soak-minutes", type=float, default=10.0)
+    parser.add_argument("--child", choices=("app", "bare"))
+    parser.add_argument("--soak-seconds", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.child == "bare":
+        child_bare()
+        return 0
+    if args.child == "app":
+        child_app(args.soak_seconds)
+        return 0
+
+    from harvest_widget.sandbox import Sandbox
+
+    sandbox = Sandbox().start()
+    user = sandbox.users["admin"]
+    with tempfile.TemporaryDirectory(prefix="harvest-widget-bench-") as folder:
+        home = Path(folder)
+        prepare_home(home, sandbox.url, user.email, user.password)
+        env = {
+            **os.environ,
+            "HARVEST_WIDGET_HOME": str(home),
+            "QT_QPA_PLATFORM": "offscreen",
+            "BENCH_PASSWORD": user.password,
+        }
+        bare_ms, app_tray_ms, app_paint_ms, bare_rss, app_rss = [], [], [], [], []
+        for _ in range(args.runs):
+            started, events = run_child("bare", env)
+            bare_ms.append((events["painted"][0]["t"] - started) * 1000)
+            bare_rss.append(events["rss"][0]["kb"])
+            started, events = run_child("app", env)
+            app_tray_ms.append((events["tray_shown"][0]["t"] - started) * 1000)
+            app_paint_ms.append((events["painted"][0]["t"] - started) * 1000)
+            app_rss.append(events["rss"][0]["kb"])
+        bare, tray, paint = (
+            statistics.median(bare_ms),
+            statistics.median(app_tray_ms),
+            statistics.median(app_paint_ms),
+        )
+        print(f"start-up, median of {args.runs} runs (offscreen, process start to ...):")
+        print(f"  bare PySide6 window, first paint      {bare:7.0f} ms")
+        print(f"  widget: tray icon shown               {tray:7.0f} ms  ({tray / bare:.2f}x bare)")
+        print(
+            f"  widget: today's entries painted       {paint:7.0f} ms  ({paint / bare:.2f}x bare; target <= 1.5x)"
+        )
+        bare_mb, app_mb = statistics.median(bare_rss) / 1024, statistics.median(app_rss) / 1024
+        print("resident memory after start-up (median):")
+        print(
+            f"  bare window {bare_mb:6.1f} MB   widget {app_mb:6.1f} MB  ({app_mb / bare_mb:.2f}x; target <= 1.5x)"
+        )
+
+        soak_s = args.soak_minutes * 60
+        if soak_s > 0:
+            sandbox.clear_requests()
+            started, events = run_child("app", env, soak_s)
+            soak_start = events["soak_started"][0]["t"]
+            idle_requests = [r for r in sandbox.requests if r.time.timestamp() >= soak_start + 5]
+            first_kb = events["rss"][0]["kb"]
+            end_kb = events["soak_done"][0]["kb"]
+            per_minute = [f"{r['kb'] / 1024:.1f}" for r in events["rss"][1:]]
+            print(f"running-timer soak, {args.soak_minutes:g} min with the window open (1 Hz tick):")
+            print(f"  RSS after start-up {first_kb / 1024:.1f} MB, after the soak {end_kb / 1024:.1f} MB "
+                  f"(growth {(end_kb - first_kb) / 1024:+.1f} MB; {end_kb / 1024 / bare_mb:.2f}x bare); per minute: {', '.join(per_minute)}")  # fmt: skip
+            minutes = (events["soak_done"][0]["t"] - soak_start - 5) / 60
+            print(f"  Harvest requests while idle: {len(idle_requests)} in {minutes:.1f} min = "
+                  f"{len(idle_requests) / minutes:.2f}/min (target <= 1/min): "
+                  f"{', '.join(sorted({f'{r.method} {r.path}' for r in idle_requests})) or 'none'}")  # fmt: skip
+    sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
