@@ -63,9 +63,10 @@ class SingleInstance(QObject):
     def _on_new_connection(self) -> None:
         server = self._server
         while server is not None and (socket := server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._on_ready_read(s))
+            socket.readyRead.connect(self._on_ready_read)
             socket.disconnected.connect(socket.deleteLater)
 
-    def _on_ready_read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(_WAKE.strip()):
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket) and bytes(socket.readAll().data()).startswith(_WAKE.strip()):
             self.activated.emit()

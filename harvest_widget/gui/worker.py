@@ -226,9 +226,17 @@ class EngineWorker(QObject):
     @Slot(object)
     def save_settings(self, settings: Settings) -> None:
         with self._reporting("saving the settings"):
+            reconnect = self._source.settings().data_format != settings.data_format
             saved = self._source.save_settings(settings)
             self._apply_settings(saved)
             self.settings_loaded.emit(saved)
+            if reconnect and self._engine is not None:
+                # The data format lives in the backend: talk to Harvest anew in the chosen one.
+                self._source.close()
+                self._engine = self._source.open()
+                if self._engine is None:
+                    self.needs_sign_in.emit()
+                    return
             self._schedule_next()
 
     # ---- navigation and reads -----------------------------------------------------------------

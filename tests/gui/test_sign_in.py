@@ -70,3 +70,15 @@ def test_good_password_opens_the_timesheet_and_keeps_the_secret_in_the_keyring(
     assert admin.password in str(memory_keyring.store.values())
     settings_text = home.settings_file.read_text()
     assert admin.password not in settings_text
+
+
+def test_an_oauth_token_signs_in_too(qtbot, first_run, sandbox):
+    app_shell, dialog = first_run
+    dialog.use_token.setChecked(True)
+    assert dialog.token.isVisible() and not dialog.password.isVisible()
+    dialog.account_url.setText(sandbox.url)
+    qtbot.keyClicks(dialog.token, sandbox.users["member"].access_token)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(
+        lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
+    )

@@ -200,3 +200,21 @@ def test_closing_the_window_hides_it(qtbot, shell):
     assert not shell.window.isVisible()
     shell.tray.toggle_window_requested.emit()
     assert shell.window.isVisible()
+
+
+def test_notes_completion_offers_earlier_notes(qtbot, shell):
+    window = shell.window
+    earlier = window.current_view().shown.entries[0].entry.notes
+    qtbot.keyClicks(window.quick_entry.notes, earlier[:3])
+    completer_model = window.quick_entry.notes.completer().model()
+    qtbot.waitUntil(lambda: earlier in completer_model.stringList(), timeout=10_000)
+
+
+def test_midnight_rolls_today_over_without_a_restart(qtbot, shell):
+    today = shell.window.current_view().today.date
+    shell._today = today - dt.timedelta(days=1)  # as if the clock just passed midnight
+    shell.window.show_date(today - dt.timedelta(days=1))
+    wait_view(qtbot, shell, lambda v: v.shown.date == today - dt.timedelta(days=1))
+    shell.check_rollover()
+    wait_view(qtbot, shell, lambda v: v.shown.date == today)
+    assert shell.window.day_label.text().startswith("Today")
