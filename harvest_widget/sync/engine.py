@@ -1,5 +1,6 @@
 """The local-first engine: every user operation lands in the cache and the outbox at once; `sync`
-sends the outbox to Harvest in order and merges what the server says back into the cache.
+sends the outbox to Harvest in order (see `drain`) and merges what the server says back into the
+cache (see `merge`).
 
 Threading: an `Engine` is used from one thread at a time (the GUI's worker thread, or the CLI).
 Local operations and reads touch only SQLite and return in milliseconds; the network methods
@@ -12,34 +13,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from harvest_widget.api.backend import Backend
-from harvest_widget.api.errors import (
-    AuthError,
-    ForbiddenError,
-    HarvestError,
-    NetworkError,
-    NotFoundError,
-    ProtocolError,
-    ServerError,
-    ThrottledError,
-)
+from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, ServerError, ThrottledError
 from harvest_widget.core.account import TimerMode, WhoAmI
 from harvest_widget.core.calendar import today_in
-from harvest_widget.core.durations import seconds_to_hours
-from harvest_widget.core.timesheet import ZERO_HOURS, Entry, EntryChanges, EntryDraft, Project, TimerResult
+from harvest_widget.core.timesheet import ZERO_HOURS, Entry, EntryChanges, EntryDraft, Project
 from harvest_widget.store import cache, outbox
 from harvest_widget.store.cache import CachedEntry
 from harvest_widget.store.database import Store
 from harvest_widget.store.outbox import Op
-from harvest_widget.sync.payloads import changes_from, changes_payload, draft_from, draft_payload
+from harvest_widget.sync import status
+from harvest_widget.sync.drain import Drain
+from harvest_widget.sync.merge import Merge, is_late_timer, touched_fields
+from harvest_widget.sync.payloads import changes_payload, draft_payload
+from harvest_widget.sync.running_time import RunningTime, span_hours
 from harvest_widget.sync.snapshots import (
     ConflictAction,
     DaySnapshot,
@@ -53,32 +45,7 @@ from harvest_widget.sync.snapshots import (
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-
-# A claim on an operation lasts this long (longer than any send, throttle waits included); a holder
-# that dies is noticed at once on the same host.
-_LEASE_SECONDS = 600.0
-# A lost create is looked for among entries created from this long before it was queued (clock skew).
-_CREATE_MATCH_SKEW = dt.timedelta(minutes=5)
-# A timer whose start reached Harvest this late runs on local time, and its stop sends the hours
-# measured here (Harvest's timer missed the time the start spent in the outbox).
-_LATE_START = dt.timedelta(seconds=60)
-_STOP_CORRECTION_HOURS = Decimal("0.02")
-_LATE_TIMER = "late_timer:"
-# A protocol error (2xx with an unreadable body) may mean the change happened: check, retry, give up.
-_MAX_PROTOCOL_ATTEMPTS = 5
-_PRECISE_HOURS = Decimal("0.000001")
-_TIMER_FIELDS = ("hours", "hours_without_timer", "timer_started_at", "ended_at")
-_CHANGED_FIELDS = {
-    "notes": ("notes",),
-    "hours": ("hours",),
-    "project_id": ("project_id", "project_name", "client_name"),
-    "task_id": ("task_id", "task_name"),
-    "spent_on": ("spent_on",),
-    "started_at": ("started_at",),
-    "ended_at": ("ended_at",),
-}
 _SEVERITY: dict[str, int] = {"synced": 0, "pending": 1, "failed": 2, "conflict": 3}
-_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*([ap]m)?\s*$", re.IGNORECASE)
 
 
 class EngineError(ValueError):
@@ -117,7 +84,9 @@ class Engine:
         self._account = account_key
         self._clock = clock or _utc_now
         self._monotonic = monotonic or time.monotonic
-        self._claimer = outbox.claimer_id(secrets.token_hex(4))
+        self._time = RunningTime(self._clock, self._monotonic)
+        self._merge = Merge(account_key, self._time)
+        self._drain = Drain(store, backend, account_key, self._time, self._merge)
 
     @property
     def account_key(self) -> str:
@@ -137,8 +106,8 @@ class Engine:
             now = self._clock()
             running = draft.starts_timer
             if running:
-                self._stop_running_locally(conn, keep=None)
-            hours = draft.hours if draft.hours is not None else _span_hours(draft.started_at, draft.ended_at)
+                self._merge.stop_running(conn, keep=None)
+            hours = draft.hours if draft.hours is not None else span_hours(draft.started_at, draft.ended_at)
             entry = self._named(
                 conn,
                 Entry(
@@ -156,7 +125,9 @@ class Engine:
                     updated_at=now,
                 ),
             )
-            cache.put_entry(conn, self._account, self._anchored(entry) if running else CachedEntry(entry))
+            cache.put_entry(
+                conn, self._account, self._time.anchored(entry) if running else CachedEntry(entry)
+            )
             outbox.enqueue(conn, self._account, "create", local_id, draft_payload(draft), created_at=now)
         return self.snapshot(draft.spent_on)
 
@@ -172,11 +143,11 @@ class Engine:
         """Stop the entry's timer; its hours become what the timer counted."""
         with self._store.transaction() as conn:
             cached = self._cached(conn, entry_id)
-            stopped = self._stopped(cached)
+            stopped = self._time.stopped(cached)
             if cached.entry.is_running:
                 cache.put_entry(conn, self._account, CachedEntry(stopped))
                 # If Harvest has not seen the start yet, its timer starts late: correct it on stop.
-                late_start = cache.meta(conn, self._account, f"{_LATE_TIMER}{stopped.id}") is not None or any(
+                late_start = is_late_timer(conn, self._account, stopped.id) or any(
                     op.kind in ("start", "create") for op in outbox.for_entry(conn, self._account, stopped.id)
                 )
                 payload = {"hours": str(stopped.hours), "correct": late_start}
@@ -226,7 +197,7 @@ class Engine:
                 for op in ops:
                     if op.kind == "update" and _untouched(op):
                         outbox.complete(conn, op.op_id)
-                cache.put_entry(conn, self._account, CachedEntry(self._stopped(cached), hidden=True))
+                cache.put_entry(conn, self._account, CachedEntry(self._time.stopped(cached), hidden=True))
                 outbox.enqueue(conn, self._account, "delete", entry.id, {}, created_at=self._clock())
         return self.snapshot(entry.spent_on)
 
@@ -272,7 +243,7 @@ class Engine:
                 projects=cache.projects(conn, self._account),
                 total_hours=sum((e.entry.hours for e in entries), ZERO_HOURS),
                 running=running,
-                status=self._status(conn),
+                status=status.read(conn, self._account, self._clock()),
                 whoami=who,
                 monotonic_at=mono,
             )
@@ -303,7 +274,7 @@ class Engine:
 
     def status(self) -> SyncStatus:
         with self._store.reading() as conn:
-            return self._status(conn)
+            return status.read(conn, self._account, self._clock())
 
     def whoami(self) -> WhoAmI | None:
         """The cached user, or None before the first sign-in."""
@@ -352,14 +323,14 @@ class Engine:
             if day.projects:
                 cache.replace_projects(conn, self._account, day.projects)
             ops = outbox.unfinished(conn, self._account)
-            touched = _touched_fields(ops)
+            touched = touched_fields(ops)
             seen = {e.id for e in day.entries}
             for server_entry in day.entries:
-                self._merge(conn, server_entry, touched)
+                self._merge.entry(conn, server_entry, touched)
             for cached in cache.entries_on(conn, self._account, date, include_hidden=True):
                 if cached.entry.id > 0 and cached.entry.id not in seen and cached.entry.id not in touched:
                     cache.delete_entry(conn, self._account, cached.entry.id)  # deleted or moved elsewhere
-            self._keep_one_timer(conn)
+            self._merge.keep_one_timer(conn)
             cache.mark_day_fetched(conn, self._account, date, self._clock())
         return self.snapshot(date)
 
@@ -368,16 +339,16 @@ class Engine:
         running = self._call(self._backend.find_running)
         with self._store.transaction() as conn:
             ops = outbox.unfinished(conn, self._account)
-            touched = _touched_fields(ops)
+            touched = touched_fields(ops)
             if running is not None:
-                self._merge(conn, running, touched)
+                self._merge.entry(conn, running, touched)
             for cached in cache.running_entries(conn, self._account):
                 gone_quiet = running is None or cached.entry.id != running.id
                 if gone_quiet and "hours" not in touched.get(cached.entry.id, ()):
                     # Stopped elsewhere: our hours are a guess until its day is read again.
-                    cache.put_entry(conn, self._account, CachedEntry(self._stopped(cached)))
+                    cache.put_entry(conn, self._account, CachedEntry(self._time.stopped(cached)))
                     cache.mark_day_fetched(conn, self._account, cached.entry.spent_on, None)
-            self._keep_one_timer(conn)
+            self._merge.keep_one_timer(conn)
         return self.snapshot(running.spent_on if running else None)
 
     def sync(self, refresh: Iterable[dt.date] | None = None) -> SyncReport:
@@ -385,33 +356,13 @@ class Engine:
         the days the drained operations touched). Never raises for Harvest errors: a throttle, an
         outage or wrong credentials pause the drain (see `SyncReport.status`); the next call
         resumes."""
-        sent = conflicts = failed = 0
-        days: set[dt.date] = set()
-        paused = self._throttled()
-        while not paused:
-            with self._store.transaction() as conn:
-                op = outbox.claim_next(
-                    conn, self._account, self._claimer, self._clock().timestamp(), _LEASE_SECONDS
-                )
-                if op is not None:
-                    cached = cache.entry(conn, self._account, op.entry_id)
-                    if cached is not None:
-                        days.add(cached.entry.spent_on)
-            if op is None:
-                break
-            outcome, result_day = self._send(op)
-            if result_day is not None:
-                days.add(result_day)
-            sent += outcome == "sent"
-            conflicts += outcome == "conflict"
-            failed += outcome == "failed"
-            paused = outcome == "paused"
+        drained = self._drain.run()
         refreshed: list[dt.date] = []
-        if not paused:
+        if not drained.paused:
             with self._store.transaction() as conn:
-                cache.set_meta(conn, self._account, "last_sync_at", self._clock().isoformat())
+                cache.set_meta(conn, self._account, status.LAST_SYNC_AT, self._clock().isoformat())
                 stale = cache.stale_days(conn, self._account)
-            wanted = set(refresh) if refresh is not None else {self.today(), *days, *stale}
+            wanted = set(refresh) if refresh is not None else {self.today(), *drained.days, *stale}
             for day in sorted(wanted):
                 try:
                     self.refresh_day(day)
@@ -419,177 +370,21 @@ class Engine:
                     log.info("refresh of %s paused: %s", day, error.message)
                     break
                 refreshed.append(day)
-        status = self.status()
+        now = self.status()
         return SyncReport(
-            sent=sent,
-            conflicts=status.conflicts,
-            failed=status.failed_ops,
-            pending=status.pending_ops,
+            sent=drained.sent,
+            conflicts=now.conflicts,
+            failed=now.failed_ops,
+            pending=now.pending_ops,
             refreshed=tuple(refreshed),
-            status=status,
+            status=now,
         )
-
-    # -- sending one operation --------------------------------------------------------------------
-
-    def _send(self, op: Op) -> tuple[str, dt.date | None]:
-        """Send one claimed operation and record the outcome: "sent", "conflict", "failed" or
-        "paused" (throttle/offline/credentials: the drain stops, the operation stays queued)."""
-        try:
-            result = self._deliver(op)
-        except ThrottledError as error:
-            self._settle(op, error, pause_key="throttled_until", pause_value=error.retry_at.isoformat())
-            return "paused", None
-        except AuthError as error:
-            self._settle(op, error, pause_key="auth_failed", pause_value="1")
-            return "paused", None
-        except (NetworkError, ServerError) as error:
-            maybe = error.maybe_applied if isinstance(error, NetworkError) else True
-            self._settle(op, error, pause_key="offline", pause_value="1", maybe_applied=maybe)
-            return "paused", None
-        except ProtocolError as error:
-            if op.attempts + 1 >= _MAX_PROTOCOL_ATTEMPTS:
-                return self._park(op, "failed", error.message)
-            self._settle(op, error, pause_key="last_error", pause_value=error.message, maybe_applied=True)
-            return "paused", None
-        except NotFoundError as error:
-            if op.kind == "delete":
-                result = None  # Already gone: what the user wanted.
-            else:
-                return self._park(op, "conflict", f"The entry is gone from Harvest ({error.message}).")
-        except ForbiddenError as error:
-            return self._park(op, "conflict", error.message)
-        except HarvestError as error:
-            return self._park(op, "failed", error.message)
-        except BaseException:
-            self._release_interrupted(op)
-            raise
-        try:
-            return "sent", self._applied(op, result)
-        except BaseException:
-            self._release_interrupted(op)
-            raise
-
-    def _release_interrupted(self, op: Op) -> None:
-        """Something other than Harvest broke mid-send: requeue the op, to be checked before resending."""
-        with self._store.transaction() as conn:
-            outbox.release(conn, op.op_id, "interrupted while sending", maybe_applied=True)
-
-    def _deliver(self, op: Op) -> Entry | TimerResult | None:
-        """The network half of an operation; checks the server first when a reply was lost."""
-        if op.entry_id < 0 and op.kind != "create":
-            raise HarvestError("Its entry was never created on Harvest.")
-        if op.kind == "create":
-            draft = draft_from(op.payload)
-            if op.maybe_applied and (found := self._find_lost_create(op, draft)) is not None:
-                log.info("op %d: the lost create reached Harvest as entry %d", op.op_id, found.id)
-                return TimerResult(found)
-            return self._backend.create(draft)
-        if op.kind == "start":
-            if op.maybe_applied:
-                running = self._backend.find_running()
-                if running is not None and self._is_result_of_start(op, running):
-                    return TimerResult(running)
-            return self._backend.start(op.entry_id)
-        if op.kind == "stop":
-            if op.maybe_applied:
-                current = self._backend.entry(op.entry_id)
-                if not current.is_running:
-                    return current
-            return self._backend.stop(op.entry_id)
-        if op.kind == "update":
-            return self._backend.update(op.entry_id, changes_from(op.payload))
-        self._backend.delete(op.entry_id)
-        return None
-
-    def _find_lost_create(self, op: Op, draft: EntryDraft) -> Entry | None:
-        day = self._backend.day(draft.spent_on)
-        with self._store.reading() as conn:
-            known = outbox.mapped_server_ids(conn, self._account)
-        candidates = [
-            e
-            for e in day.entries
-            if e.id not in known
-            and e.project_id == draft.project_id
-            and e.task_id == draft.task_id
-            and e.notes.strip() == draft.notes.strip()
-            and (e.created_at is None or e.created_at >= op.created_at - _CREATE_MATCH_SKEW)
-            and (draft.hours is None or abs(e.hours - draft.hours) <= Decimal("0.01"))
-            and (draft.started_at is None or e.started_at == draft.started_at)
-        ]
-        candidates.sort(key=lambda e: (e.created_at or op.created_at, e.id))
-        return candidates[0] if candidates else None
-
-    def _is_result_of_start(self, op: Op, running: Entry) -> bool:
-        if running.id == op.entry_id:
-            return True
-        if "result_id" not in op.payload:
-            return False
-        with self._store.reading() as conn:
-            source = cache.entry(conn, self._account, op.entry_id)
-        return (
-            source is not None
-            and (running.project_id, running.task_id, running.notes)
-            == (source.entry.project_id, source.entry.task_id, source.entry.notes)
-            and (running.created_at is None or running.created_at >= op.created_at - _CREATE_MATCH_SKEW)
-        )
-
-    def _applied(self, op: Op, result: Entry | TimerResult | None) -> dt.date | None:
-        """Merge the server's answer to a sent operation into the cache (one transaction)."""
-        entry = result.entry if isinstance(result, TimerResult) else result
-        with self._store.transaction() as conn:
-            self._clear_pause_flags(conn)
-            if entry is None:
-                outbox.complete(conn, op.op_id)
-                cache.delete_entry(conn, self._account, op.entry_id)
-                return None
-            local_id = op.entry_id if op.kind == "create" else op.payload.get("result_id")
-            if local_id is not None and entry.id != local_id:
-                outbox.remember_server_id(conn, self._account, local_id, entry.id)
-                outbox.retarget(conn, self._account, local_id, entry.id)
-                cache.change_entry_id(conn, self._account, local_id, entry.id)
-            if op.kind == "stop" and self._needs_correction(conn, op, entry):
-                # Harvest's timer started late (the start was queued offline): send what we measured.
-                outbox.rewrite(conn, op.op_id, "update", {"hours": op.payload["hours"]})
-            else:
-                outbox.complete(conn, op.op_id)
-            if (
-                op.kind in ("create", "start")
-                and entry.is_running
-                and self._clock() - op.created_at > _LATE_START
-            ):
-                cache.set_meta(conn, self._account, f"{_LATE_TIMER}{entry.id}", op.created_at.isoformat())
-            self._merge(conn, entry, _touched_fields(outbox.for_entry(conn, self._account, entry.id)))
-            self._keep_one_timer(conn)
-            return entry.spent_on
-
-    def _needs_correction(self, conn: sqlite3.Connection, op: Op, server: Entry) -> bool:
-        if not op.payload.get("correct") or self._timer_mode(conn) is TimerMode.TIMESTAMP:
-            return False
-        later_hours = any(
-            o.kind == "update" and "hours" in o.payload and o.op_id != op.op_id
-            for o in outbox.for_entry(conn, self._account, server.id)
-        )
-        return not later_hours and abs(server.hours - Decimal(op.payload["hours"])) > _STOP_CORRECTION_HOURS
-
-    def _settle(
-        self, op: Op, error: HarvestError, *, pause_key: str, pause_value: str, maybe_applied: bool = False
-    ) -> None:
-        log.info("op %d (%s) paused: %s", op.op_id, op.kind, error.message)
-        with self._store.transaction() as conn:
-            outbox.release(conn, op.op_id, error.message, maybe_applied=maybe_applied)
-            cache.set_meta(conn, self._account, pause_key, pause_value)
-            cache.set_meta(conn, self._account, "last_error", error.message)
-
-    def _park(self, op: Op, state: str, message: str) -> tuple[str, dt.date | None]:
-        log.warning("op %d (%s) needs the user: %s", op.op_id, op.kind, message)
-        with self._store.transaction() as conn:
-            outbox.park(conn, op.op_id, "conflict" if state == "conflict" else "failed", message)
-            self._clear_pause_flags(conn)
-        return state, None
 
     def _call(self, request: Callable[[], _T]) -> _T:
         """Run a read against Harvest, keeping the pause flags in step with what it answered."""
-        if (until := self._throttled_until()) is not None:
+        with self._store.reading() as conn:
+            until = status.throttled_until(conn, self._account, self._clock())
+        if until is not None:
             # WORKAROUND: every call during Harvest's lockout restarts it, so do not even try.
             raise ThrottledError(
                 "Harvest is throttling this account; waiting before the next call.", retry_at=until
@@ -597,23 +392,27 @@ class Engine:
         try:
             result = request()
         except ThrottledError as error:
-            self._set_flags(throttled_until=error.retry_at.isoformat(), last_error=error.message)
+            self._pause(status.THROTTLED_UNTIL, error.retry_at.isoformat(), error)
             raise
         except AuthError as error:
-            self._set_flags(auth_failed="1", last_error=error.message)
+            self._pause(status.AUTH_FAILED, "1", error)
             raise
         except (NetworkError, ServerError) as error:
-            self._set_flags(offline="1", last_error=error.message)
+            self._pause(status.OFFLINE, "1", error)
             raise
         with self._store.transaction() as conn:
-            self._clear_pause_flags(conn)
+            status.clear(conn, self._account)
         return result
+
+    def _pause(self, key: str, value: str, error: HarvestError) -> None:
+        with self._store.transaction() as conn:
+            status.pause(conn, self._account, key, value, error.message)
 
     # -- cache helpers ----------------------------------------------------------------------------
 
     def _start_locally(self, conn: sqlite3.Connection, source: Entry) -> dt.date:
         now = self._clock()
-        self._stop_running_locally(conn, keep=None)
+        self._merge.stop_running(conn, keep=None)
         payload: dict[str, Any] = {}
         started = source
         if self._timer_mode(conn) is TimerMode.TIMESTAMP:
@@ -633,7 +432,7 @@ class Engine:
         started = dataclasses.replace(
             started, timer_started_at=now, hours_without_timer=started.hours, updated_at=now
         )
-        cache.put_entry(conn, self._account, self._anchored(started))
+        cache.put_entry(conn, self._account, self._time.anchored(started))
         outbox.enqueue(conn, self._account, "start", source.id, payload, created_at=now)
         return started.spent_on
 
@@ -648,79 +447,10 @@ class Engine:
             return outbox.server_id(conn, self._account, entry_id) or entry_id
         return entry_id
 
-    def _merge(self, conn: sqlite3.Connection, server: Entry, touched: dict[int, set[str]]) -> None:
-        """Cache the server's entry; fields a pending operation changes keep their local value."""
-        cached = cache.entry(conn, self._account, server.id)
-        fields = set(touched.get(server.id, ()))
-        late_key = f"{_LATE_TIMER}{server.id}"
-        if cache.meta(conn, self._account, late_key) is not None:
-            if server.is_running and cached is not None and cached.entry.is_running:
-                fields.update(_TIMER_FIELDS)  # Our clock counts the time Harvest's timer missed.
-            elif "timer_started_at" not in fields:
-                cache.set_meta(conn, self._account, late_key, None)  # Stopped: the correction is done.
-        merged = server
-        if cached is not None and fields:
-            merged = dataclasses.replace(server, **{f: getattr(cached.entry, f) for f in fields})
-        if cached is not None and "timer_started_at" in fields:
-            result = dataclasses.replace(cached, entry=merged)
-        elif merged.is_running:
-            result = dataclasses.replace(self._anchored(merged), hidden=bool(cached and cached.hidden))
-        else:
-            result = CachedEntry(merged, hidden=bool(cached and cached.hidden))
-        cache.put_entry(conn, self._account, result)
-        if cached is not None and cached.entry.spent_on != result.entry.spent_on:
-            cache.mark_day_fetched(conn, self._account, cached.entry.spent_on, None)
-
-    def _keep_one_timer(self, conn: sqlite3.Connection) -> None:
-        """Harvest runs one timer per user: if the cache shows more, the latest start wins."""
-        running = cache.running_entries(conn, self._account)
-        if len(running) <= 1:
-            return
-        started_by: dict[int, int] = {}
-        for op in outbox.timer_starts(conn, self._account):
-            started_by[op.payload.get("result_id", op.entry_id)] = op.op_id
-        floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-        keep = max(running, key=lambda c: (started_by.get(c.entry.id, -1), c.entry.timer_started_at or floor))
-        self._stop_running_locally(conn, keep=keep.entry.id)
-
-    def _stop_running_locally(self, conn: sqlite3.Connection, keep: int | None) -> None:
-        for cached in cache.running_entries(conn, self._account):
-            if cached.entry.id != keep:
-                cache.put_entry(conn, self._account, dataclasses.replace(cached, entry=self._stopped(cached)))
-
-    def _stopped(self, cached: CachedEntry) -> Entry:
-        entry = cached.entry
-        if not entry.is_running:
-            return entry
-        seconds = round(float(entry.hours) * 3600 + self._elapsed(cached))
-        return dataclasses.replace(
-            entry,
-            hours=seconds_to_hours(seconds),
-            hours_without_timer=None,
-            timer_started_at=None,
-            updated_at=self._clock(),
-        )
-
-    def _anchored(self, entry: Entry) -> CachedEntry:
-        return CachedEntry(entry, anchor_mono=self._monotonic(), anchor_at=self._clock())
-
-    def _elapsed(self, cached: CachedEntry, monotonic_now: float | None = None) -> float:
-        """Seconds a running timer has run since its hours were true, by the monotonic clock; the
-        wall clock only when a reboot reset the monotonic one (until the next refresh says)."""
-        now = self._monotonic() if monotonic_now is None else monotonic_now
-        if cached.anchor_mono is not None and now >= cached.anchor_mono:
-            return now - cached.anchor_mono
-        if cached.anchor_at is None:
-            return 0.0
-        return max((self._clock() - cached.anchor_at).total_seconds(), 0.0)
-
     def _local(
         self, cached: CachedEntry, states: dict[int, tuple[EntryState, str | None, int]], mono: float
     ) -> LocalEntry:
-        entry = cached.entry
-        if entry.is_running:
-            live = entry.hours + (Decimal(self._elapsed(cached, mono)) / 3600)
-            entry = dataclasses.replace(entry, hours=live.quantize(_PRECISE_HOURS))
+        entry = self._time.live(cached, mono)
         state, message, op_id = states.get(entry.id, ("synced", None, 0))
         return LocalEntry(entry=entry, state=state, message=message, op_id=op_id or None)
 
@@ -769,7 +499,7 @@ class Engine:
             self._drop(conn, superseded)
         local_id = cache.next_local_id(conn)
         cache.change_entry_id(conn, self._account, op.entry_id, local_id)
-        old = self._stopped(cached)
+        old = self._time.stopped(cached)
         draft = EntryDraft(
             project_id=old.project_id,
             task_id=old.task_id,
@@ -786,68 +516,10 @@ class Engine:
             conn, self._account, "create", local_id, draft_payload(draft), created_at=self._clock()
         )
 
-    # -- sync status --------------------------------------------------------------------------------
-
-    def _status(self, conn: sqlite3.Connection) -> SyncStatus:
-        def flag(key: str) -> str | None:
-            return cache.meta(conn, self._account, key)
-
-        counts = outbox.counts(conn, self._account)
-        until = flag("throttled_until")
-        throttled = dt.datetime.fromisoformat(until) if until else None
-        if throttled is not None and throttled <= self._clock():
-            throttled = None
-        last = flag("last_sync_at")
-        return SyncStatus(
-            pending_ops=counts.get("pending", 0) + counts.get("in_flight", 0),
-            conflicts=counts.get("conflict", 0),
-            failed_ops=counts.get("failed", 0),
-            last_sync_at=dt.datetime.fromisoformat(last) if last else None,
-            throttled_until=throttled,
-            offline=flag("offline") == "1",
-            auth_failed=flag("auth_failed") == "1",
-            last_error=flag("last_error"),
-        )
-
-    def _throttled_until(self) -> dt.datetime | None:
-        with self._store.reading() as conn:
-            until = cache.meta(conn, self._account, "throttled_until")
-        if until is None:
-            return None
-        moment = dt.datetime.fromisoformat(until)
-        return moment if moment > self._clock() else None
-
-    def _throttled(self) -> bool:
-        return self._throttled_until() is not None
-
-    def _set_flags(self, **flags: str) -> None:
-        with self._store.transaction() as conn:
-            for key, value in flags.items():
-                cache.set_meta(conn, self._account, key, value)
-
-    def _clear_pause_flags(self, conn: sqlite3.Connection) -> None:
-        for key in ("offline", "auth_failed", "last_error", "throttled_until"):
-            cache.set_meta(conn, self._account, key, None)
-
 
 def _untouched(op: Op) -> bool:
     """Never claimed or tried: it can still be rewritten or dropped (we hold the write lock)."""
     return op.state == "pending" and op.attempts == 0 and not op.maybe_applied
-
-
-def _touched_fields(ops: list[Op]) -> dict[int, set[str]]:
-    """For each entry, the fields whose local value must win over the server until sent."""
-    touched: dict[int, set[str]] = {}
-    for op in ops:
-        fields = touched.setdefault(op.entry_id, set())
-        if op.kind == "update":
-            for key in op.payload:
-                fields.update(_CHANGED_FIELDS.get(key, ()))
-        elif op.kind in ("create", "start", "stop"):
-            fields.update(_TIMER_FIELDS)
-            if "result_id" in op.payload:  # the entry a timestamp restart will become
-                touched.setdefault(op.payload["result_id"], set()).update(_TIMER_FIELDS)
-    return touched
 
 
 def _entry_states(ops: list[Op]) -> dict[int, tuple[EntryState, str | None, int]]:
@@ -867,21 +539,3 @@ def _summary(op: Op) -> str:
         details = ", ".join(f"{k}={v}" for k, v in op.payload.items() if v not in (None, ""))
         return f"{op.kind} entry {op.entry_id}: {details}"
     return f"{op.kind} entry {op.entry_id}"
-
-
-def _span_hours(started_at: str | None, ended_at: str | None) -> Decimal:
-    """Hours between two Harvest times of day ("8:00am", "17:30"), or 0 when not both readable."""
-    start, end = _clock_minutes(started_at), _clock_minutes(ended_at)
-    if start is None or end is None or end < start:
-        return ZERO_HOURS
-    return seconds_to_hours((end - start) * 60)
-
-
-def _clock_minutes(text: str | None) -> int | None:
-    match = _CLOCK_TIME.match(text or "")
-    if not match:
-        return None
-    hour, minute, half = int(match[1]), int(match[2]), (match[3] or "").lower()
-    if half:
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    return hour * 60 + minute
