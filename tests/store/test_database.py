@@ -17,8 +17,11 @@ from harvest_widget.store.migrations import MIGRATIONS
 def test_new_cache_is_owner_only_in_wal_mode_at_the_latest_schema(home: AppPaths) -> None:
     with Store(home.cache_db) as store:
         assert store.schema_version == len(MIGRATIONS)
-        with store.reading() as conn:
+        with store.transaction() as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            conn.execute("INSERT INTO meta (account, key, value) VALUES ('', 'k', 'v')")
+        journal = home.cache_db.with_name(home.cache_db.name + "-wal")
+        assert stat.S_IMODE(journal.stat().st_mode) == 0o600
     assert stat.S_IMODE(home.cache_db.stat().st_mode) == 0o600
 
 
