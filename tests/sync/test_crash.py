@@ -75,7 +75,6 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(home: AppPaths, sa
     rng = random.Random(20261128)
     sandbox.set_throttle(CALLS, 15.0)
     ledger = Ledger()
-    started = time.monotonic()
     interrupted = 0
     for round_no in range(ROUNDS):
         sandbox.faults.clear()
@@ -89,7 +88,6 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(home: AppPaths, sa
         rest, _ = child.communicate(timeout=30)
         ledger.read(first + rest)
         interrupted += len((first + rest).splitlines()) < 2 * STEPS
-    assert time.monotonic() - started < 50
     assert interrupted >= ROUNDS // 2  # most kills landed mid-work, not after the child was done
 
     sandbox.faults.clear()
