@@ -35,7 +35,7 @@ from harvest_widget.store.outbox import Op
 from harvest_widget.sync import status
 from harvest_widget.sync.merge import Merge, mark_late_timer, touched_fields
 from harvest_widget.sync.payloads import changes_from, draft_from
-from harvest_widget.sync.running_time import RunningTime
+from harvest_widget.sync.running_time import RunningTime, clock_minutes
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Drain:
             and e.notes.strip() == draft.notes.strip()
             and (e.created_at is None or e.created_at >= op.created_at - _CREATE_MATCH_SKEW)
             and (draft.hours is None or abs(e.hours - draft.hours) <= Decimal("0.01"))
-            and (draft.started_at is None or e.started_at == draft.started_at)
+            and (draft.started_at is None or clock_minutes(e.started_at) == clock_minutes(draft.started_at))
         ]
         candidates.sort(key=lambda e: (e.created_at or op.created_at, e.id))
         return candidates[0] if candidates else None

@@ -65,13 +65,14 @@ class RunningTime:
 
 def span_hours(started_at: str | None, ended_at: str | None) -> Decimal:
     """Hours between two Harvest times of day ("8:00am", "17:30"), or 0 when not both readable."""
-    start, end = _clock_minutes(started_at), _clock_minutes(ended_at)
+    start, end = clock_minutes(started_at), clock_minutes(ended_at)
     if start is None or end is None or end < start:
         return ZERO_HOURS
     return seconds_to_hours((end - start) * 60)
 
 
-def _clock_minutes(text: str | None) -> int | None:
+def clock_minutes(text: str | None) -> int | None:
+    """Minutes after midnight of a Harvest time of day ("8:00am", "08:00", "17:30"), or None."""
     match = _CLOCK_TIME.match(text or "")
     if not match:
         return None

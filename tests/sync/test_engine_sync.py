@@ -469,3 +469,17 @@ def test_asking_for_the_running_timer_does_not_stop_one_still_queued(
     assert engine.sync().complete
     (server,) = [e for e in sandbox.entries("admin") if e.notes == "queued timer"]
     assert server.running
+
+
+def test_a_lost_timestamp_create_is_found_whatever_clock_format_the_times_came_back_in(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("timestamp")
+    engine.sign_in()
+    today = engine.today()
+    sandbox.faults.add(Fault("drop_after_commit", method="POST", path="^/daily/add", times=1))
+    engine.create(EntryDraft(2011, 3011, today, "night shift", started_at="06:00", ended_at="07:30"))
+    assert engine.sync().status.offline
+    _sync_until_clean(engine)
+    (server,) = [e for e in sandbox.entries("timestamp") if e.notes == "night shift"]
+    assert server.hours == Decimal("1.50")
