@@ -483,3 +483,22 @@ def test_a_lost_timestamp_create_is_found_whatever_clock_format_the_times_came_b
     _sync_until_clean(engine)
     (server,) = [e for e in sandbox.entries("timestamp") if e.notes == "night shift"]
     assert server.hours == Decimal("1.50")
+
+
+def test_a_lost_timestamp_restart_is_found_not_started_twice(
+    engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for("timestamp")
+    engine.sign_in()
+    today = engine.today()
+    source = engine.refresh_day(today).entries[0].entry
+    before = len(sandbox.entries("timestamp"))
+    sandbox.faults.add(Fault("drop_after_commit", path="^/daily/timer", times=1))
+    engine.start(source.id)
+    assert engine.sync().status.offline
+    _sync_until_clean(engine)
+    assert len(sandbox.entries("timestamp")) == before + 1  # one new entry, not two
+    (running,) = [e for e in sandbox.entries("timestamp") if e.running]
+    snap = engine.snapshot(today)
+    assert snap.running is not None and snap.running.entry.id == running.id
+    assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
