@@ -14,6 +14,7 @@ from harvest_widget.api.auth import BasicAuth
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter, SqliteWindowStore
 from harvest_widget.api.transport import Transport
 from harvest_widget.api.v1 import V1Backend
+from harvest_widget.api.v1_codec import DataFormat
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
 
@@ -34,6 +35,7 @@ def make_engine(
     *,
     calls_per_window: int = 100,
     backend_type: type[V1Backend] = V1Backend,
+    data_format: DataFormat = "json",
     **engine_args: Any,
 ) -> Engine:
     """An engine on the real v1 client, sharing the throttle budget file of `data_dir` with every
@@ -42,7 +44,13 @@ def make_engine(
     key = account_key(url, email)
     limiter = SlidingWindowLimiter(calls_per_window, store=SqliteWindowStore(data_dir / THROTTLE_DB, key))
     transport = Transport(
-        url, BasicAuth(email, password), limiter=limiter, retries=0, max_wait=0, timeouts=(2.0, 5.0)
+        url,
+        BasicAuth(email, password),
+        data_format=data_format,
+        limiter=limiter,
+        retries=0,
+        max_wait=0,
+        timeouts=(2.0, 5.0),
     )
     return Engine(store, backend_type(transport), account_key=key, **engine_args)
 

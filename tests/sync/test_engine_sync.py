@@ -93,6 +93,7 @@ def test_online_every_operation_reaches_the_server_once(engine: Engine, sandbox:
     report = engine.sync()
     assert report.complete and report.sent >= 7
     _assert_server_matches(engine, sandbox, "online")
+    assert all(r.headers.get("accept") == "application/json" for r in sandbox.requests)
     calls = _calls(sandbox)
     assert calls["POST", "add"] == 2 and calls["GET", "timer"] == 3 and calls["DELETE", "delete"] == 1
 
@@ -151,7 +152,12 @@ def test_wrong_credentials_pause_the_outbox_until_a_good_login(
     _assert_server_matches(fixed, sandbox, "auth")
 
 
-def test_a_create_whose_reply_was_lost_is_found_not_sent_again(engine: Engine, sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("data_format", ["json", "xml"])
+def test_a_create_whose_reply_was_lost_is_found_not_sent_again(
+    data_format: str, engine_for: EngineFactory, sandbox: Sandbox
+) -> None:
+    engine = engine_for(data_format=data_format)
+    engine.sign_in()
     today = engine.today()
     sandbox.faults.add(Fault("drop_after_commit", method="POST", path="^/daily/add", times=1))
     engine.create(EntryDraft(PROJECT, TASK, today, "lost reply", Decimal("0.75")))
@@ -502,3 +508,14 @@ def test_a_lost_timestamp_restart_is_found_not_started_twice(
     snap = engine.snapshot(today)
     assert snap.running is not None and snap.running.entry.id == running.id
     assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
+
+
+def test_every_operation_works_over_xml_too(engine_for: EngineFactory, sandbox: Sandbox) -> None:
+    engine = engine_for(data_format="xml")
+    engine.sign_in()
+    engine.refresh_day(engine.today())
+    sandbox.clear_requests()
+    _every_operation(engine, "xml")
+    assert engine.sync().complete
+    _assert_server_matches(engine, sandbox, "xml")
+    assert all(r.headers.get("accept") == "application/xml" for r in sandbox.requests)
