@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-from decimal import Decimal
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -130,7 +129,7 @@ def main() -> int:
                 if running is not None:
                     shell.handle.stop_timer(running.entry.id)
                 else:
-                    shell.handle.edit(synced[0].id, EntryChanges(hours=Decimal("0.50")))
+                    shell.handle.edit(synced[0].id, EntryChanges(notes=f"Edited again {number}"))
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
         wait_until(
             lambda: (
