@@ -88,14 +88,20 @@ class AccountSource:
         from harvest_widget.credentials import Secrets
 
         token = request.token is not None
+        v2 = request.api_version == "v2"
         settings = self.settings().replace(
             server_url=request.server_url,
             email=request.email,
-            auth_kind="oauth" if token else "basic",
-            data_format=request.data_format,
-            api_version="v1",
+            auth_kind=("pat" if v2 else "oauth") if token else "basic",
+            data_format="json" if v2 else request.data_format,
+            api_version=request.api_version,
+            account_id=request.account_id if v2 else None,
         )
         secrets = Secrets(access_token=request.token) if token else Secrets(password=request.password)
+        if v2 and not settings.server_url:
+            from harvest_widget.api.v2 import DEFAULT_API_URL
+
+            settings = settings.replace(server_url=DEFAULT_API_URL)
         saved, _ = connection.sign_in(
             self._paths, settings, secrets, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
         )

@@ -46,7 +46,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def build_shell(paths: AppPaths, credentials: CredentialStore | None = None) -> Shell:
     """The app's objects, not yet started; `credentials=None` uses the OS keyring (on the worker)."""
-    return Shell(EngineWorker(AccountSource(paths, credentials)))
+    return Shell(EngineWorker(AccountSource(paths, credentials)), log_dir=paths.log_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,12 @@
-"""Preferences: data format, hours display, refresh interval, notifications; and signing out."""
+"""Preferences: data format, hours display, refresh interval, notifications, start at login; the
+log folder; and signing out."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +29,14 @@ class SettingsDialog(QDialog):
     saved = Signal(object)
     sign_out_confirmed = Signal()
 
-    def __init__(self, settings: Settings, pending_changes: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pending_changes: int,
+        parent: QWidget | None = None,
+        *,
+        log_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -46,6 +57,15 @@ class SettingsDialog(QDialog):
         self.refresh_minutes.setValue(max(1, settings.refresh_interval_seconds // 60))
         self.notifications = QCheckBox("Tell me when a change cannot be synced", self)
         self.notifications.setChecked(settings.notifications)
+        self.start_at_login = QCheckBox("Start in the tray when I log in", self)
+        self.start_at_login.setChecked(settings.start_at_login)
+        self.open_log_button = QPushButton("Open log folder", self)
+        self.open_log_button.setToolTip("The log helps when something went wrong; it never holds passwords")
+        self.open_log_button.setVisible(log_dir is not None)
+        if log_dir is not None:
+            self.open_log_button.clicked.connect(
+                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir)))
+            )
         self.sign_out_button = QPushButton("Sign out…", self)
         self.sign_out_button.setToolTip(f"Forget the sign-in for {settings.email or 'this account'}")
         self.sign_out_button.clicked.connect(self._on_sign_out)
@@ -59,7 +79,9 @@ class SettingsDialog(QDialog):
         form.addRow("Show hours", self.hours_format)
         form.addRow("Refresh every", self.refresh_minutes)
         form.addRow("", self.notifications)
+        form.addRow("", self.start_at_login)
         form.addRow("Account", self.sign_out_button)
+        form.addRow("Problems", self.open_log_button)
         form.addRow(buttons)
 
     def edited(self) -> Settings:
@@ -69,6 +91,7 @@ class SettingsDialog(QDialog):
             hours_format=hours,
             refresh_interval_seconds=self.refresh_minutes.value() * 60,
             notifications=self.notifications.isChecked(),
+            start_at_login=self.start_at_login.isChecked(),
         )
 
     def _on_save(self) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
@@ -44,9 +45,11 @@ class Shell(QObject):
         worker: EngineWorker,
         *,
         tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+        log_dir: Path | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._log_dir = log_dir
         self._tray_available = tray_available
         self.worker = worker
         self.handle = WorkerHandle(self.worker, self)
@@ -157,7 +160,9 @@ class Shell(QObject):
         from harvest_widget.gui.settings_dialog import SettingsDialog
 
         pending = self._pending_changes()
-        dialog = SettingsDialog(self._settings, pending, self.window if self.window.isVisible() else None)
+        dialog = SettingsDialog(
+            self._settings, pending, self.window if self.window.isVisible() else None, log_dir=self._log_dir
+        )
         dialog.saved.connect(self.handle.save_settings)
         dialog.sign_out_confirmed.connect(self.handle.sign_out)
         self.settings_dialog = dialog

@@ -1,4 +1,5 @@
-"""First run: sign in with account URL + email + password, or an OAuth token; or try the demo.
+"""First run: sign in with a personal access token (API v2), or with an account URL + email and
+password or an OAuth token (legacy API v1); or try the demo.
 
 The dialog only collects input; the worker verifies it with Harvest (the dialog shows a busy state
 meanwhile and stays responsive) and stores the secret in the keyring.
@@ -7,6 +8,7 @@ meanwhile and stays responsive) and stores the secret in the keyring.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -55,21 +57,24 @@ class SignInDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.token = QLineEdit(self)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("OAuth access token")
+        self.token.setPlaceholderText("Access token")
+        self.account_id = QLineEdit(self)
+        self.account_id.setValidator(QIntValidator(1, 2_000_000_000, self))
+        self.account_id.setPlaceholderText("Account ID, shown with the token in Harvest ID")
         self.data_format = QComboBox(self)
         self.data_format.addItem("JSON", "json")
         self.data_format.addItem("XML", "xml")
-        self.use_password = QRadioButton("Email and password", self)
-        self.use_token = QRadioButton("OAuth token", self)
+        self.use_pat = QRadioButton("Personal access token (API v2)", self)
+        self.use_password = QRadioButton("Email and password (v1)", self)
+        self.use_token = QRadioButton("OAuth token (v1)", self)
         self.use_password.setChecked(True)
         group = QButtonGroup(self)
-        group.addButton(self.use_password)
-        group.addButton(self.use_token)
-        self.use_password.toggled.connect(self._update_mode)
-        kind = QHBoxLayout()
-        kind.addWidget(self.use_password)
-        kind.addWidget(self.use_token)
-        kind.addStretch(1)
+        kind = QVBoxLayout()
+        kind.setSpacing(2)
+        for button in (self.use_pat, self.use_password, self.use_token):
+            group.addButton(button)
+            button.toggled.connect(self._update_mode)
+            kind.addWidget(button)
 
         self.form = QFormLayout()
         self.form.addRow("Account", self.account_url)
@@ -77,6 +82,7 @@ class SignInDialog(QDialog):
         self.form.addRow("Email", self.email)
         self.form.addRow("Password", self.password)
         self.form.addRow("Token", self.token)
+        self.form.addRow("Account ID", self.account_id)
         self.form.addRow("Data format", self.data_format)
 
         self.error = QLabel(self)
@@ -117,8 +123,16 @@ class SignInDialog(QDialog):
         self._update_mode()
 
     def _update_mode(self) -> None:
-        token = self.use_token.isChecked()
-        for widget, visible in ((self.email, not token), (self.password, not token), (self.token, token)):
+        pat, password = self.use_pat.isChecked(), self.use_password.isChecked()
+        self.account_url.setPlaceholderText("api.harvestapp.com" if pat else "yourcompany.harvestapp.com")
+        shown = (
+            (self.email, password),
+            (self.password, password),
+            (self.token, not password),
+            (self.account_id, pat),
+            (self.data_format, not pat),
+        )
+        for widget, visible in shown:
             widget.setVisible(visible)
             label = self.form.labelForField(widget)
             if label is not None:
@@ -130,6 +144,7 @@ class SignInDialog(QDialog):
             self.email,
             self.password,
             self.token,
+            self.account_id,
             self.data_format,
             self.sign_in_button,
             self.demo_button,
@@ -145,9 +160,13 @@ class SignInDialog(QDialog):
         self.error.setText(message)
         self.error.show()
         self.password.selectAll()
-        (self.token if self.use_token.isChecked() else self.password).setFocus()
+        (self.password if self.use_password.isChecked() else self.token).setFocus()
 
     def _missing(self) -> str | None:
+        if self.use_pat.isChecked():
+            if not self.token.text().strip():
+                return "Paste your personal access token from Harvest ID (id.getharvest.com/developers)."
+            return None if self.account_id.text().strip() else "Enter the account ID shown with your token."
         if not self.account_url.text().strip():
             return "Enter your Harvest account address, such as yourcompany.harvestapp.com."
         if self.use_token.isChecked():
@@ -164,13 +183,16 @@ class SignInDialog(QDialog):
             self.error.setText(problem)
             self.error.show()
             return
-        token = self.use_token.isChecked()
+        token = not self.use_password.isChecked()
+        pat = self.use_pat.isChecked()
         request = SignInRequest(
-            server_url=normalized_account_url(self.account_url.text()),
+            server_url=normalized_account_url(self.account_url.text()),  # v2: blank is Harvest's API
             email="" if token else self.email.text().strip(),
             password=None if token else self.password.text(),
             token=self.token.text().strip() if token else None,
-            data_format=str(self.data_format.currentData()),
+            data_format="json" if pat else str(self.data_format.currentData()),
+            api_version="v2" if pat else "v1",
+            account_id=int(self.account_id.text()) if pat else None,
         )
         self.set_busy(True)
         self.submitted.emit(request)

@@ -51,6 +51,8 @@ class SignInRequest:
     password: str | None = None
     token: str | None = None
     data_format: str = "json"
+    api_version: str = "v1"  # "v2": `token` is a Personal Access Token for `account_id`
+    account_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +228,13 @@ class EngineWorker(QObject):
     @Slot(object)
     def save_settings(self, settings: Settings) -> None:
         with self._reporting("saving the settings"):
-            reconnect = self._source.settings().data_format != settings.data_format
+            before = self._source.settings()
+            reconnect = before.data_format != settings.data_format
             saved = self._source.save_settings(settings)
+            if before.start_at_login != saved.start_at_login:
+                from harvest_widget.autostart import apply_start_at_login, autostart_for_platform
+
+                apply_start_at_login(saved.start_at_login, autostart_for_platform())
             self._apply_settings(saved)
             self.settings_loaded.emit(saved)
             if reconnect and self._engine is not None:

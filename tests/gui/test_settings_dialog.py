@@ -58,3 +58,13 @@ def test_switching_to_xml_talks_to_harvest_in_xml(qtbot, shell, sandbox):
     qtbot.waitUntil(lambda: any(r.path.startswith("/daily") for r in sandbox.requests), timeout=WAIT_MS)
     daily = next(r for r in sandbox.requests if r.path.startswith("/daily"))
     assert "xml" in daily.headers.get("accept", "")
+
+
+def test_start_at_login_writes_the_autostart_entry_inside_the_home(qtbot, shell, home):
+    shell.open_settings()
+    dialog = shell.settings_dialog
+    dialog.start_at_login.setChecked(True)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    autostart = home.config_dir.parent / "autostart"
+    qtbot.waitUntil(lambda: autostart.exists() and any(autostart.iterdir()), timeout=WAIT_MS)
+    assert "--hidden" in next(autostart.iterdir()).read_text()

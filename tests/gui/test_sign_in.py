@@ -82,3 +82,21 @@ def test_an_oauth_token_signs_in_too(qtbot, first_run, sandbox):
     qtbot.waitUntil(
         lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
     )
+
+
+def test_a_personal_access_token_signs_in_to_api_v2(qtbot, first_run, sandbox, home):
+    app_shell, dialog = first_run
+    dialog.use_pat.setChecked(True)
+    assert dialog.account_id.isVisible() and not dialog.email.isVisible()
+    dialog.sign_in_button.click()
+    assert "personal access token" in dialog.error.text()
+    member = sandbox.users["member"]
+    dialog.account_url.setText(sandbox.url)
+    qtbot.keyClicks(dialog.token, member.access_token)
+    qtbot.keyClicks(dialog.account_id, str(member.company.id))
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(
+        lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
+    )
+    assert any(r.path.startswith("/v2/") for r in sandbox.requests)
+    assert '"api_version": "v2"' in home.settings_file.read_text()
