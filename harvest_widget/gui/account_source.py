@@ -7,6 +7,8 @@ keyring are imported here, on first use, so the GUI thread starts without waitin
 from __future__ import annotations
 
 import logging
+import webbrowser
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from harvest_widget.api.backend import Backend
@@ -18,7 +20,7 @@ from harvest_widget.store.database import Store
 from harvest_widget.sync.engine import Engine
 
 if TYPE_CHECKING:
-    from harvest_widget.credentials import CredentialStore
+    from harvest_widget.credentials import CredentialStore, Secrets
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,15 @@ class _NotConnectedYet:
 class AccountSource:
     """Implements `worker.EngineSource` for this home (`paths`) and keyring (`credentials`)."""
 
-    def __init__(self, paths: AppPaths, credentials: CredentialStore | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        credentials: CredentialStore | None = None,
+        *,
+        open_browser: Callable[[str], object] = webbrowser.open,
+    ) -> None:
         self._paths = paths
+        self._open_browser = open_browser
         self._given_credentials = credentials
         self._engine: Engine | None = None
         self._cache_store: Store | None = None
@@ -84,9 +93,10 @@ class AccountSource:
         return self._engine
 
     def sign_in(self, request: SignInRequest) -> Engine:
-        from harvest_widget import connection
         from harvest_widget.credentials import Secrets
 
+        if request.client_id:
+            return self._sign_in_with_harvest_id(request)
         token = request.token is not None
         v2 = request.api_version == "v2"
         settings = self.settings().replace(
@@ -102,6 +112,52 @@ class AccountSource:
             from harvest_widget.api.v2 import DEFAULT_API_URL
 
             settings = settings.replace(server_url=DEFAULT_API_URL)
+        return self._verified(settings, secrets)
+
+    def _sign_in_with_harvest_id(self, request: SignInRequest) -> Engine:
+        """Harvest ID in the system browser (blocks this worker until the redirect or 5 minutes)."""
+        from harvest_widget.api.oauth_loopback import (
+            HarvestIdClient,
+            identity_url_for,
+            sign_in_with_harvest_id,
+        )
+        from harvest_widget.api.v2 import DEFAULT_API_URL
+        from harvest_widget.connection import ConnectionSetupError
+        from harvest_widget.credentials import Secrets
+
+        api_url = request.server_url or DEFAULT_API_URL
+        client = HarvestIdClient(
+            request.client_id, request.client_secret, identity_url=identity_url_for(api_url)
+        )
+        signed = sign_in_with_harvest_id(client, open_browser=self._open_browser)
+        ids = [account.id for account in signed.accounts]
+        account_id = request.account_id or (ids[0] if len(ids) == 1 else None)
+        if account_id not in ids:
+            choices = ", ".join(f"{account.name} ({account.id})" for account in signed.accounts)
+            raise ConnectionSetupError(
+                f"This Harvest ID can use several accounts: {choices}; enter the account ID to use and sign in again."
+            )
+        settings = self.settings().replace(
+            server_url=api_url,
+            email="",
+            auth_kind="oauth",
+            api_version="v2",
+            data_format="json",
+            account_id=account_id,
+            oauth_client_id=request.client_id,
+        )
+        token = signed.token
+        secrets = Secrets(
+            access_token=token.access_token,
+            refresh_token=token.refresh_token,
+            client_secret=request.client_secret,
+        )
+        return self._verified(settings, secrets)
+
+    def _verified(self, settings: Settings, secrets: Secrets) -> Engine:
+        """Check with Harvest, keep the secret and the settings, open the engine and cache the user."""
+        from harvest_widget import connection
+
         saved, _ = connection.sign_in(
             self._paths, settings, secrets, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
         )

@@ -64,6 +64,11 @@ class SignInDialog(QDialog):
         self.data_format = QComboBox(self)
         self.data_format.addItem("JSON", "json")
         self.data_format.addItem("XML", "xml")
+        self.client_id = QLineEdit(self)
+        self.client_id.setPlaceholderText("From Harvest ID > Developers > OAuth2 application")
+        self.client_secret = QLineEdit(self)
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.use_harvest_id = QRadioButton("Harvest ID in the browser (API v2)", self)
         self.use_pat = QRadioButton("Personal access token (API v2)", self)
         self.use_password = QRadioButton("Email and password (v1)", self)
         self.use_token = QRadioButton("OAuth token (v1)", self)
@@ -71,7 +76,7 @@ class SignInDialog(QDialog):
         group = QButtonGroup(self)
         kind = QVBoxLayout()
         kind.setSpacing(2)
-        for button in (self.use_pat, self.use_password, self.use_token):
+        for button in (self.use_harvest_id, self.use_pat, self.use_password, self.use_token):
             group.addButton(button)
             button.toggled.connect(self._update_mode)
             kind.addWidget(button)
@@ -82,6 +87,8 @@ class SignInDialog(QDialog):
         self.form.addRow("Email", self.email)
         self.form.addRow("Password", self.password)
         self.form.addRow("Token", self.token)
+        self.form.addRow("Client ID", self.client_id)
+        self.form.addRow("Client secret", self.client_secret)
         self.form.addRow("Account ID", self.account_id)
         self.form.addRow("Data format", self.data_format)
 
@@ -123,14 +130,26 @@ class SignInDialog(QDialog):
         self._update_mode()
 
     def _update_mode(self) -> None:
-        pat, password = self.use_pat.isChecked(), self.use_password.isChecked()
-        self.account_url.setPlaceholderText("api.harvestapp.com" if pat else "yourcompany.harvestapp.com")
+        pat, password, browser = (
+            self.use_pat.isChecked(),
+            self.use_password.isChecked(),
+            self.use_harvest_id.isChecked(),
+        )
+        v2 = pat or browser
+        self.account_url.setPlaceholderText("api.harvestapp.com" if v2 else "yourcompany.harvestapp.com")
+        self.account_id.setPlaceholderText(
+            "Only if you have several accounts"
+            if browser
+            else "Account ID, shown with the token in Harvest ID"
+        )
         shown = (
             (self.email, password),
             (self.password, password),
-            (self.token, not password),
-            (self.account_id, pat),
-            (self.data_format, not pat),
+            (self.token, not (password or browser)),
+            (self.client_id, browser),
+            (self.client_secret, browser),
+            (self.account_id, v2),
+            (self.data_format, not v2),
         )
         for widget, visible in shown:
             widget.setVisible(visible)
@@ -138,20 +157,22 @@ class SignInDialog(QDialog):
             if label is not None:
                 label.setVisible(visible)
 
-    def set_busy(self, busy: bool) -> None:
+    def set_busy(self, busy: bool, busy_text: str = "Checking with Harvest…") -> None:
         for widget in (
             self.account_url,
             self.email,
             self.password,
             self.token,
             self.account_id,
+            self.client_id,
+            self.client_secret,
             self.data_format,
             self.sign_in_button,
             self.demo_button,
         ):
             widget.setEnabled(not busy)
         self.busy.setVisible(busy)
-        self.sign_in_button.setText("Checking with Harvest…" if busy else "Sign in")
+        self.sign_in_button.setText(busy_text if busy else "Sign in")
         if busy:
             self.error.hide()
 
@@ -163,6 +184,10 @@ class SignInDialog(QDialog):
         (self.password if self.use_password.isChecked() else self.token).setFocus()
 
     def _missing(self) -> str | None:
+        if self.use_harvest_id.isChecked():
+            if self.client_id.text().strip() and self.client_secret.text().strip():
+                return None
+            return "Enter the client ID and secret of the OAuth2 application you registered in Harvest ID."
         if self.use_pat.isChecked():
             if not self.token.text().strip():
                 return "Paste your personal access token from Harvest ID (id.getharvest.com/developers)."
@@ -183,6 +208,18 @@ class SignInDialog(QDialog):
             self.error.setText(problem)
             self.error.show()
             return
+        if self.use_harvest_id.isChecked():
+            self._submit(
+                SignInRequest(
+                    server_url=normalized_account_url(self.account_url.text()),
+                    api_version="v2",
+                    account_id=int(self.account_id.text()) if self.account_id.text().strip() else None,
+                    client_id=self.client_id.text().strip(),
+                    client_secret=self.client_secret.text().strip(),
+                ),
+                busy_text="Waiting for the browser…",
+            )
+            return
         token = not self.use_password.isChecked()
         pat = self.use_pat.isChecked()
         request = SignInRequest(
@@ -194,7 +231,10 @@ class SignInDialog(QDialog):
             api_version="v2" if pat else "v1",
             account_id=int(self.account_id.text()) if pat else None,
         )
-        self.set_busy(True)
+        self._submit(request)
+
+    def _submit(self, request: SignInRequest, busy_text: str = "Checking with Harvest…") -> None:
+        self.set_busy(True, busy_text)
         self.submitted.emit(request)
 
     def keyPressEvent(self, event: object) -> None:

@@ -53,6 +53,8 @@ class SignInRequest:
     data_format: str = "json"
     api_version: str = "v1"  # "v2": `token` is a Personal Access Token for `account_id`
     account_id: int | None = None
+    client_id: str = ""  # set: sign in through Harvest ID in the browser (v2 OAuth)
+    client_secret: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,12 @@ WAIT_MS = 10_000
 
 
 def make_shell(
-    home: AppPaths, keyring_backend: MemoryKeyring, tray_available: Callable[[], bool] = lambda: True
+    home: AppPaths,
+    keyring_backend: MemoryKeyring,
+    tray_available: Callable[[], bool] = lambda: True,
+    open_browser: Callable[[str], object] = lambda url: False,  # tests never open a real browser
 ) -> Shell:
-    source = AccountSource(home, CredentialStore(keyring_backend))
+    source = AccountSource(home, CredentialStore(keyring_backend), open_browser=open_browser)
     return Shell(EngineWorker(source, offline_retry_s=0.5), tray_available=tray_available)
 
 

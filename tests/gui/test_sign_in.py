@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from harvest_widget.credentials import SERVICE
 from tests.gui.conftest import WAIT_MS, make_shell
@@ -100,3 +101,43 @@ def test_a_personal_access_token_signs_in_to_api_v2(qtbot, first_run, sandbox, h
     )
     assert any(r.path.startswith("/v2/") for r in sandbox.requests)
     assert '"api_version": "v2"' in home.settings_file.read_text()
+
+
+class SignedInBrowser:
+    """Plays the user's browser on the worker thread: approves at Harvest ID, follows the redirect."""
+
+    def __init__(self, email: str, password: str) -> None:
+        self.login = (email, password)
+        self.opened: list[str] = []
+
+    def __call__(self, url: str) -> bool:
+        self.opened.append(url)
+        approval = requests.get(url, auth=self.login, allow_redirects=False, timeout=10)
+        requests.get(approval.headers["Location"], timeout=10)
+        return True
+
+
+def test_harvest_id_in_the_browser_signs_in_to_api_v2(qtbot, home, memory_keyring, sandbox):
+    member = sandbox.users["member"]
+    browser = SignedInBrowser(member.email, member.password)
+    app_shell = make_shell(home, memory_keyring, open_browser=browser)
+    qtbot.addWidget(app_shell.window)
+    app_shell.start()
+    try:
+        qtbot.waitUntil(lambda: app_shell.sign_in_dialog is not None, timeout=WAIT_MS)
+        dialog = app_shell.sign_in_dialog
+        dialog.use_harvest_id.setChecked(True)
+        assert dialog.client_secret.isVisible() and not dialog.token.isVisible()
+        dialog.account_url.setText(sandbox.url)
+        dialog.client_id.setText(sandbox.oauth_client.client_id)
+        dialog.client_secret.setText(sandbox.oauth_client.client_secret)
+        dialog.sign_in_button.click()
+        assert dialog.sign_in_button.text() == "Waiting for the browser…"
+        qtbot.waitUntil(
+            lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
+        )
+        assert browser.opened and "/oauth2/authorize" in browser.opened[0]
+        assert any("refresh_token" in value for value in memory_keyring.store.values())
+        assert sandbox.oauth_client.client_secret not in home.settings_file.read_text()
+    finally:
+        app_shell.shutdown()
