@@ -72,7 +72,7 @@ class SignInDialog(QDialog):
         self.use_pat = QRadioButton("Personal access token (API v2)", self)
         self.use_password = QRadioButton("Email and password (v1)", self)
         self.use_token = QRadioButton("OAuth token (v1)", self)
-        self.use_password.setChecked(True)
+        self.use_pat.setChecked(True)  # v1 is being retired by Harvest; a token is the simplest v2 path
         group = QButtonGroup(self)
         kind = QVBoxLayout()
         kind.setSpacing(2)

@@ -21,6 +21,7 @@ def first_run(qtbot, home, memory_keyring):
 
 
 def fill(qtbot, dialog, url, email, password):
+    dialog.use_password.setChecked(True)
     dialog.account_url.setText(url)
     dialog.email.setText(email)
     dialog.password.clear()
@@ -50,6 +51,9 @@ def test_wrong_password_says_what_to_fix_and_stores_nothing(qtbot, first_run, sa
 
 def test_missing_fields_are_named_before_anything_is_sent(qtbot, first_run, sandbox):
     _, dialog = first_run
+    dialog.sign_in_button.click()
+    assert "personal access token" in dialog.error.text()
+    dialog.use_password.setChecked(True)
     dialog.sign_in_button.click()
     assert "account address" in dialog.error.text()
     assert not dialog.busy.isVisible()
