@@ -14,11 +14,19 @@ from typing import TYPE_CHECKING
 import keyring
 import pytest
 
+from harvest_widget import log
 from harvest_widget.paths import HOME_ENV, AppPaths, app_paths
 from tests.memory_keyring import MemoryKeyring
 
 if TYPE_CHECKING:
     from harvest_widget.sandbox import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def fresh_redactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no registered secrets: one test's fake secret ("token") must not
+    redact words in another test's log lines."""
+    monkeypatch.setattr(log, "_secrets", set())
 
 
 @pytest.fixture
