@@ -11,7 +11,9 @@ import pytest
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, TimerResult
 from harvest_widget.paths import AppPaths
+from harvest_widget.sandbox import Sandbox
 from harvest_widget.store import Store
+from tests.sync.harvest import APIS, Api, Wire
 
 
 @dataclass
@@ -72,3 +74,15 @@ def clocks() -> Clocks:
 def store(home: AppPaths) -> Iterator[Store]:
     with Store(home.cache_db) as opened:
         yield opened
+
+
+@pytest.fixture(params=APIS)
+def api(request: pytest.FixtureRequest) -> Api:
+    """The Harvest API the engine talks: every engine test runs over v1 and over v2."""
+    value: Api = request.param
+    return value
+
+
+@pytest.fixture
+def wire(api: Api, sandbox: Sandbox) -> Wire:
+    return Wire(api, sandbox)

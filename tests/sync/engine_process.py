@@ -82,7 +82,9 @@ def main() -> int:
     parser.add_argument("--home", type=Path)
     parser.add_argument("--url")
     parser.add_argument("--email")
-    parser.add_argument("--password")
+    parser.add_argument("--secret", help="v1: the password; v2: a personal access token")
+    parser.add_argument("--api", choices=["v1", "v2"], default="v1")
+    parser.add_argument("--account-id", type=int)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument(
         "--login", action="store_true", help="open the engine as the widget does: settings + keyring"
@@ -95,8 +97,9 @@ def main() -> int:
     else:
         store = Store(args.home / "data" / "cache.sqlite3")
         engine = make_engine(
-            store, args.home / "data", args.url, args.email, args.password, calls_per_window=args.calls
-        )
+            store, args.home / "data", args.url, args.email, args.secret,
+            api=args.api, account_id=args.account_id, calls_per_window=args.calls,
+        )  # fmt: skip
     if engine.whoami() is None:
         engine.sign_in()
     if args.mode == "crash":

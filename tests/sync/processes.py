@@ -9,11 +9,15 @@ from pathlib import Path
 
 from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Sandbox
+from tests.sync.harvest import Api
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def spawn(home: AppPaths, sandbox: Sandbox, *args: str, calls: int = 100) -> subprocess.Popen[str]:
+def spawn(
+    home: AppPaths, sandbox: Sandbox, *args: str, calls: int = 100, api: Api = "v1"
+) -> subprocess.Popen[str]:
+    """A child engine signed in as the sandbox's admin over `api` (v1: password, v2: access token)."""
     user = sandbox.users["admin"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
@@ -27,8 +31,12 @@ def spawn(home: AppPaths, sandbox: Sandbox, *args: str, calls: int = 100) -> sub
             sandbox.url,
             "--email",
             user.email,
-            "--password",
-            user.password,
+            "--secret",
+            user.password if api == "v1" else user.access_token,
+            "--api",
+            api,
+            "--account-id",
+            str(user.company.id),
             "--calls",
             str(calls),
             *args,

@@ -14,15 +14,15 @@ from decimal import Decimal
 import pytest
 
 from harvest_widget.paths import AppPaths
-from harvest_widget.sandbox import Fault, Sandbox
+from harvest_widget.sandbox import Sandbox
 from harvest_widget.store import Store
 from tests.sync.engine_process import STEPS
-from tests.sync.harvest import cache_view, make_engine, server_view
+from tests.sync.harvest import Api, Wire, cache_view, engine_for_user, server_view
 from tests.sync.processes import spawn
 
 ROUNDS = 30
 CALLS = 1000  # the crash test is about replies, not the throttle (that has its own tests)
-DROPPABLE = ("^/daily/add", "^/daily/update", "^/daily/timer", "^/daily/delete")
+DROPPABLE = ("create", "update", "timer", "delete")
 
 
 @dataclass
@@ -71,16 +71,18 @@ class Ledger:
 
 
 @pytest.mark.slow
-def test_kill_9_at_random_points_loses_and_duplicates_nothing(home: AppPaths, sandbox: Sandbox) -> None:
+def test_kill_9_at_random_points_loses_and_duplicates_nothing(
+    home: AppPaths, sandbox: Sandbox, api: Api, wire: Wire
+) -> None:
     rng = random.Random(20261128)
     sandbox.set_throttle(CALLS, 15.0)
     ledger = Ledger()
     interrupted = 0
     for round_no in range(ROUNDS):
         sandbox.faults.clear()
-        for path in rng.sample(DROPPABLE, 2):
-            sandbox.faults.add(Fault("drop_after_commit", path=path, times=1))
-        child = spawn(home, sandbox, "crash", str(round_no), str(rng.randrange(2**32)), calls=CALLS)
+        for kind in rng.sample(DROPPABLE, 2):
+            sandbox.faults.add(wire.drop_reply(kind))
+        child = spawn(home, sandbox, "crash", str(round_no), str(rng.randrange(2**32)), calls=CALLS, api=api)
         assert child.stdout is not None
         first = child.stdout.readline()  # it has started: kill it somewhere in its work
         time.sleep(rng.uniform(0.0, 0.3))
@@ -91,10 +93,7 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(home: AppPaths, sa
     assert interrupted >= ROUNDS // 2  # most kills landed mid-work, not after the child was done
 
     sandbox.faults.clear()
-    user = sandbox.users["admin"]
-    engine = make_engine(
-        Store(home.cache_db), home.data_dir, sandbox.url, user.email, user.password, calls_per_window=CALLS
-    )
+    engine = engine_for_user(Store(home.cache_db), home.data_dir, sandbox, api, calls_per_window=CALLS)
     for _ in range(20):
         if engine.sync().complete:
             break

@@ -1,5 +1,5 @@
-"""The engine against the real v1 client and the local Harvest sandbox: every operation online,
-offline, throttled and with wrong credentials, each reaching the server exactly once."""
+"""The engine against the real v1 and v2 clients and the local Harvest sandbox: every operation
+online, offline, throttled and with wrong credentials, each reaching the server exactly once."""
 
 from __future__ import annotations
 
@@ -11,30 +11,33 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import requests
 
 from harvest_widget.api.errors import AuthError, NetworkError, ThrottledError
 from harvest_widget.api.v1 import V1Backend
+from harvest_widget.api.v2 import V2Backend
 from harvest_widget.core.timesheet import EntryChanges, EntryDraft, TimerResult
 from harvest_widget.paths import AppPaths
-from harvest_widget.sandbox import Fault, Sandbox
+from harvest_widget.sandbox import Sandbox
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
-from tests.sync.harvest import PROJECT, TASK, cache_view, make_engine, server_view
+from tests.sync.harvest import PROJECT, TASK, Api, Wire, cache_view, engine_for_user, make_engine, server_view
 
 EngineFactory = Callable[..., Engine]
 
 
 @pytest.fixture
-def engine_for(sandbox: Sandbox, home: AppPaths) -> EngineFactory:
-    """Engines on one cache file; `engine_for(password="wrong")` for a bad login."""
+def engine_for(sandbox: Sandbox, home: AppPaths, api: Api) -> EngineFactory:
+    """Engines on one cache file over `api`; `engine_for(secret="wrong")` for a bad login."""
 
-    def build(user: str = "admin", password: str | None = None, **engine_args: Any) -> Engine:
-        account = sandbox.users[user]
+    def build(user: str = "admin", secret: str | None = None, **engine_args: Any) -> Engine:
         store = Store(home.cache_db)
+        if secret is None:
+            return engine_for_user(store, home.data_dir, sandbox, api, user, **engine_args)
+        account = sandbox.users[user]
         return make_engine(
-            store, home.data_dir, sandbox.url, account.email, password or account.password, **engine_args
-        )
+            store, home.data_dir, sandbox.url, account.email, secret, api=api,
+            account_id=account.company.id, **engine_args,
+        )  # fmt: skip
 
     return build
 
@@ -62,12 +65,6 @@ def _every_operation(engine: Engine, tag: str) -> None:
     engine.delete(second)
 
 
-def _calls(sandbox: Sandbox) -> Counter[tuple[str, str]]:
-    return Counter(
-        (r.method, r.path.split("/")[2] if r.path.startswith("/daily/") else r.path) for r in sandbox.requests
-    )
-
-
 def _assert_server_matches(engine: Engine, sandbox: Sandbox, tag: str) -> None:
     today = engine.today()
     server = server_view(sandbox.entries("admin"), today)
@@ -86,7 +83,7 @@ def _sync_until_clean(engine: Engine, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def test_online_every_operation_reaches_the_server_once(engine: Engine, sandbox: Sandbox) -> None:
+def test_online_every_operation_reaches_the_server_once(engine: Engine, sandbox: Sandbox, wire: Wire) -> None:
     sandbox.clear_requests()
     _every_operation(engine, "online")
     assert not sandbox.requests  # local operations never wait for the network
@@ -94,12 +91,13 @@ def test_online_every_operation_reaches_the_server_once(engine: Engine, sandbox:
     assert report.complete and report.sent >= 7
     _assert_server_matches(engine, sandbox, "online")
     assert all(r.headers.get("accept") == "application/json" for r in sandbox.requests)
-    calls = _calls(sandbox)
-    assert calls["POST", "add"] == 2 and calls["GET", "timer"] == 3 and calls["DELETE", "delete"] == 1
+    calls = wire.calls()
+    assert calls["create"] == 2 and calls["delete"] == 1
+    assert {kind: calls[kind] for kind in wire.timer_calls(1, 2)} == wire.timer_calls(starts=1, stops=2)
 
 
 def test_offline_operations_wait_and_reach_the_server_once_when_back(
-    engine: Engine, sandbox: Sandbox
+    engine: Engine, sandbox: Sandbox, wire: Wire
 ) -> None:
     sandbox.stop()
     _every_operation(engine, "offline")
@@ -110,30 +108,22 @@ def test_offline_operations_wait_and_reach_the_server_once_when_back(
     sandbox.clear_requests()
     _sync_until_clean(engine)
     _assert_server_matches(engine, sandbox, "offline")
-    assert _calls(sandbox)["POST", "add"] == 2
+    assert wire.calls()["create"] == 2
     assert not engine.status().offline
 
 
-def test_throttled_sync_pauses_sends_nothing_meanwhile_and_resumes(engine: Engine, sandbox: Sandbox) -> None:
+def test_throttled_sync_pauses_sends_nothing_meanwhile_and_resumes(
+    engine: Engine, sandbox: Sandbox, wire: Wire
+) -> None:
     _every_operation(engine, "throttled")
-    # Harvest's throttle answer, half-way through the queue.
-    sandbox.faults.add(
-        Fault(
-            "status",
-            status=503,
-            body="Throttled",
-            content_type="text",
-            headers={"Retry-After": "1"},
-            path="^/daily/update",
-            times=1,
-        )
-    )
+    # Harvest's throttle answer (v1: 503, v2: 429), half-way through the queue.
+    sandbox.faults.add(wire.throttle(1, "update", times=1))
     report = engine.sync()
     assert report.status.throttled_until is not None and report.pending > 0 and report.sent > 0
     seen = len(sandbox.requests)
     assert engine.sync().sent == 0 and len(sandbox.requests) == seen  # no call during the lockout
     _sync_until_clean(engine)
-    assert [r.status for r in sandbox.requests].count(503) == 1
+    assert [r.status for r in sandbox.requests].count(wire.throttle_status) == 1
     assert engine.status().throttled_until is None
     _assert_server_matches(engine, sandbox, "throttled")
 
@@ -142,7 +132,7 @@ def test_wrong_credentials_pause_the_outbox_until_a_good_login(
     engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
 ) -> None:
     _every_operation(engine, "auth")
-    wrong = engine_for(password="wrong-password")
+    wrong = engine_for(secret="wrong-secret")
     report = wrong.sync()
     assert report.status.auth_failed and report.sent == 0 and report.pending > 0
     assert all(r.status == 401 for r in sandbox.requests[-1:])
@@ -152,14 +142,14 @@ def test_wrong_credentials_pause_the_outbox_until_a_good_login(
     _assert_server_matches(fixed, sandbox, "auth")
 
 
-@pytest.mark.parametrize("data_format", ["json", "xml"])
+@pytest.mark.parametrize(("api", "data_format"), [("v1", "json"), ("v1", "xml"), ("v2", "json")])
 def test_a_create_whose_reply_was_lost_is_found_not_sent_again(
-    data_format: str, engine_for: EngineFactory, sandbox: Sandbox
+    data_format: str, engine_for: EngineFactory, sandbox: Sandbox, wire: Wire
 ) -> None:
     engine = engine_for(data_format=data_format)
     engine.sign_in()
     today = engine.today()
-    sandbox.faults.add(Fault("drop_after_commit", method="POST", path="^/daily/add", times=1))
+    sandbox.faults.add(wire.drop_reply("create"))
     engine.create(EntryDraft(PROJECT, TASK, today, "lost reply", Decimal("0.75")))
     assert engine.sync().status.offline
     _sync_until_clean(engine)
@@ -167,10 +157,12 @@ def test_a_create_whose_reply_was_lost_is_found_not_sent_again(
     assert cache_view(engine, today) == server_view(sandbox.entries("admin"), today)
 
 
-def test_a_timer_start_whose_reply_was_lost_is_not_toggled_twice(engine: Engine, sandbox: Sandbox) -> None:
+def test_a_timer_start_whose_reply_was_lost_is_not_toggled_twice(
+    engine: Engine, sandbox: Sandbox, wire: Wire
+) -> None:
     today = engine.today()
     first = engine.snapshot(today).entries[0].entry.id
-    sandbox.faults.add(Fault("drop_after_commit", path="^/daily/timer", times=1))
+    sandbox.faults.add(wire.drop_reply("timer"))
     engine.start(first)
     engine.sync()
     _sync_until_clean(engine)
@@ -180,13 +172,11 @@ def test_a_timer_start_whose_reply_was_lost_is_not_toggled_twice(engine: Engine,
 
 
 def test_an_entry_deleted_elsewhere_becomes_a_conflict_that_blocks_nothing_else(
-    engine: Engine, sandbox: Sandbox
+    engine: Engine, sandbox: Sandbox, wire: Wire
 ) -> None:
     today = engine.today()
     gone = engine.snapshot(today).entries[0].entry.id
-    requests.delete(
-        f"{sandbox.url}/daily/delete/{gone}", auth=("demo-email", "demo-password"), timeout=5
-    ).raise_for_status()
+    wire.delete_elsewhere(gone)
     engine.edit(gone, EntryChanges(notes="edited after it was deleted"))
     engine.create(EntryDraft(PROJECT, TASK, today, "unrelated", Decimal("1")))
     report = engine.sync()
@@ -217,18 +207,12 @@ def test_a_refused_change_fails_visibly_and_can_be_discarded(engine: Engine, san
 
 
 def test_refresh_keeps_pending_local_fields_and_takes_the_servers_others(
-    engine: Engine, sandbox: Sandbox
+    engine: Engine, sandbox: Sandbox, wire: Wire
 ) -> None:
     today = engine.today()
     target = engine.snapshot(today).entries[0].entry
     engine.edit(target.id, EntryChanges(notes="local notes win"))
-    requests.post(
-        f"{sandbox.url}/daily/update/{target.id}",
-        json={"hours": "3.5", "notes": "web notes"},
-        auth=("demo-email", "demo-password"),
-        headers={"Accept": "application/json"},
-        timeout=5,
-    ).raise_for_status()
+    wire.update_elsewhere(target.id, hours="3.5", notes="web notes")
     merged = engine.refresh_day(today).entry(target.id)
     assert (
         merged is not None
@@ -322,34 +306,28 @@ def test_timestamp_accounts_create_entries_from_start_and_end_times(
     assert (server.started_at, server.ended_at, server.hours) == (dt.time(6), dt.time(7, 30), Decimal("1.50"))
 
 
-def test_refresh_running_mirrors_a_timer_started_and_stopped_elsewhere(
-    engine: Engine, sandbox: Sandbox
-) -> None:
+def test_refresh_running_mirrors_a_timer_started_and_stopped_elsewhere(engine: Engine, wire: Wire) -> None:
     today = engine.today()
     target = engine.snapshot(today).entries[0].entry.id
-    toggle = f"{sandbox.url}/daily/timer/{target}"
-    auth = ("demo-email", "demo-password")
-    requests.get(toggle, auth=auth, headers={"Accept": "application/json"}, timeout=5).raise_for_status()
+    wire.start_elsewhere(target)
     running = engine.refresh_running().running
     assert running is not None and running.entry.id == target
-    requests.get(toggle, auth=auth, headers={"Accept": "application/json"}, timeout=5).raise_for_status()
+    wire.stop_elsewhere(target)
     assert engine.refresh_running().running is None
 
 
 @pytest.mark.parametrize("failure", ["offline", "throttled", "wrong credentials"])
 def test_a_refresh_that_cannot_reach_harvest_keeps_the_cache_and_says_why(
-    failure: str, engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
+    failure: str, engine: Engine, engine_for: EngineFactory, sandbox: Sandbox, wire: Wire
 ) -> None:
     today = engine.today()
     before = engine.snapshot(today).entries
     if failure == "offline":
         sandbox.stop()
     elif failure == "throttled":
-        sandbox.faults.add(
-            Fault("status", status=503, content_type="text", headers={"Retry-After": "30"}, times=1)
-        )
+        sandbox.faults.add(wire.throttle(30, times=1))
     else:
-        engine = engine_for(password="wrong-password")
+        engine = engine_for(secret="wrong-secret")
     expected = {"offline": NetworkError, "throttled": ThrottledError, "wrong credentials": AuthError}[failure]
     with pytest.raises(expected):
         engine.refresh_day(today)
@@ -419,20 +397,28 @@ def test_a_timer_whose_start_reached_harvest_late_still_counts_the_offline_time(
     assert stopped is not None and stopped.entry.hours == Decimal("2.00")
 
 
-class _CrashAfterCreate(V1Backend):
-    """The real client, with a bug (or Ctrl-C) striking right after Harvest saved a create."""
+class _CrashAfterCreate:
+    """A real client, with a bug (or Ctrl-C) striking right after Harvest saved a create."""
 
     def create(self, draft: EntryDraft) -> TimerResult:
-        super().create(draft)
+        super().create(draft)  # type: ignore[misc]
         raise KeyboardInterrupt
 
 
+class _CrashAfterCreateV1(_CrashAfterCreate, V1Backend):
+    pass
+
+
+class _CrashAfterCreateV2(_CrashAfterCreate, V2Backend):
+    pass
+
+
 def test_an_interruption_after_harvest_saved_a_create_neither_loses_nor_duplicates_it(
-    engine: Engine, engine_for: EngineFactory, sandbox: Sandbox
+    engine: Engine, engine_for: EngineFactory, sandbox: Sandbox, api: Api
 ) -> None:
     today = engine.today()
     engine.create(EntryDraft(PROJECT, TASK, today, "interrupted", Decimal("1")))
-    broken = engine_for(backend_type=_CrashAfterCreate)
+    broken = engine_for(backend_type=_CrashAfterCreateV1 if api == "v1" else _CrashAfterCreateV2)
     with pytest.raises(KeyboardInterrupt):
         broken.sync()
     (op,) = engine.outbox()
@@ -442,16 +428,13 @@ def test_an_interruption_after_harvest_saved_a_create_neither_loses_nor_duplicat
 
 
 def test_discarding_a_timestamp_restart_also_removes_the_entry_it_would_have_started(
-    engine_for: EngineFactory, sandbox: Sandbox
+    engine_for: EngineFactory, sandbox: Sandbox, wire: Wire
 ) -> None:
     engine = engine_for("timestamp")
     engine.sign_in()
     today = engine.today()
     source = engine.refresh_day(today).entries[0].entry
-    user = sandbox.users["timestamp"]
-    requests.delete(
-        f"{sandbox.url}/daily/delete/{source.id}", auth=(user.email, user.password), timeout=5
-    ).raise_for_status()
+    wire.delete_elsewhere(source.id, user="timestamp")
     started = engine.start(source.id).running
     assert started is not None and started.entry.id < 0
     assert engine.sync(refresh=()).conflicts == 1
@@ -478,12 +461,12 @@ def test_asking_for_the_running_timer_does_not_stop_one_still_queued(
 
 
 def test_a_lost_timestamp_create_is_found_whatever_clock_format_the_times_came_back_in(
-    engine_for: EngineFactory, sandbox: Sandbox
+    engine_for: EngineFactory, sandbox: Sandbox, wire: Wire
 ) -> None:
     engine = engine_for("timestamp")
     engine.sign_in()
     today = engine.today()
-    sandbox.faults.add(Fault("drop_after_commit", method="POST", path="^/daily/add", times=1))
+    sandbox.faults.add(wire.drop_reply("create"))
     engine.create(EntryDraft(2011, 3011, today, "night shift", started_at="06:00", ended_at="07:30"))
     assert engine.sync().status.offline
     _sync_until_clean(engine)
@@ -492,14 +475,14 @@ def test_a_lost_timestamp_create_is_found_whatever_clock_format_the_times_came_b
 
 
 def test_a_lost_timestamp_restart_is_found_not_started_twice(
-    engine_for: EngineFactory, sandbox: Sandbox
+    engine_for: EngineFactory, sandbox: Sandbox, wire: Wire
 ) -> None:
     engine = engine_for("timestamp")
     engine.sign_in()
     today = engine.today()
     source = engine.refresh_day(today).entries[0].entry
     before = len(sandbox.entries("timestamp"))
-    sandbox.faults.add(Fault("drop_after_commit", path="^/daily/timer", times=1))
+    sandbox.faults.add(wire.drop_reply("timer"))
     engine.start(source.id)
     assert engine.sync().status.offline
     _sync_until_clean(engine)
@@ -510,6 +493,7 @@ def test_a_lost_timestamp_restart_is_found_not_started_twice(
     assert cache_view(engine, today) == server_view(sandbox.entries("timestamp"), today)
 
 
+@pytest.mark.parametrize("api", ["v1"])  # XML is v1's alone
 def test_every_operation_works_over_xml_too(engine_for: EngineFactory, sandbox: Sandbox) -> None:
     engine = engine_for(data_format="xml")
     engine.sign_in()
