@@ -307,8 +307,7 @@ def test_offline_changes_are_saved_locally_then_reach_harvest_exactly_once(signe
     assert server_entries(signed_in, "cli-offline") == []
     [entry] = server_entries(signed_in, "cli-offline-edited")
     assert entry.hours == Decimal("1.00")
-    creates = [r for r in sandbox.requests if r.method == "POST" and r.path == "/daily/add"]
-    assert len(creates) == 1
+    assert signed_in.creates() == 1
     # The local id still names the entry after sync.
     assert signed_in("rm", str(local_id)).code == EXIT_OK
     assert server_entries(signed_in, "cli-offline-edited") == []
@@ -316,7 +315,7 @@ def test_offline_changes_are_saved_locally_then_reach_harvest_exactly_once(signe
 
 def test_throttled_change_is_saved_locally_without_waiting(signed_in: Cli) -> None:
     sandbox = signed_in.sandbox
-    sandbox.faults.add(Fault("status", status=503, headers={"Retry-After": "4"}, method="POST", times=1))
+    sandbox.faults.add(signed_in.throttle(4, method="POST"))
     began = time.monotonic()
     result = signed_in("add", "website", "design", "1", "--notes", "cli-throttled")
     assert time.monotonic() - began < 10
@@ -334,7 +333,7 @@ def test_rejected_credentials_keep_the_change_and_say_login(
     signed_in: Cli, memory_keyring: MemoryKeyring
 ) -> None:
     key = next(iter(memory_keyring.store))
-    memory_keyring.store[key] = json.dumps({"password": "no-longer-valid"})
+    memory_keyring.store[key] = signed_in.stale_secret()
     result = signed_in("add", "website", "design", "1", "--notes", "cli-auth")
     assert result.code == EXIT_AUTH
     assert one_line_error(result.err) and "login" in result.err
@@ -368,7 +367,7 @@ def test_damaged_settings_are_one_line(cli: Cli) -> None:
 
 def test_no_secret_reaches_output_settings_cache_or_logs(signed_in: Cli) -> None:
     sandbox = signed_in.sandbox
-    password = sandbox.users["admin"].password
+    password = signed_in.secret()
     token = sandbox.users["member"].access_token
     signed_in("add", "website", "design", "1", "--notes", "cli-secret")
     signed_in("login", "--url", sandbox.url, "--email", "x@y.z", "--password-stdin", stdin="wrong-secret-pw")
@@ -417,11 +416,11 @@ def test_every_kind_of_change_made_offline_reaches_harvest_exactly_once(signed_i
     assert edited.id == base.id and not edited.running and edited.hours == Decimal("2.00")
     assert [e.hours for e in server_entries(signed_in, "seq-new")] == [Decimal("0.75")]
     assert server_entries(signed_in, "seq-doomed") == []
-    creates = [r for r in sandbox.requests if r.method == "POST" and r.path == "/daily/add"]
-    assert len(creates) == 2
+    assert signed_in.creates() == 2
     assert signed_in("status", "--json").json()["sync"]["pending"] == 0
 
 
+@pytest.mark.parametrize("api", ["v1"])  # v1's rate_limit_status; v2's 429 lockout: the test above
 def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> None:
     sandbox = signed_in.sandbox
     sandbox.set_throttle(3, 4.0)  # lockout = 4 s, longer than a command waits
