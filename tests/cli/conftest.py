@@ -73,10 +73,20 @@ class Cli:
         path = "/daily/add" if self.api == "v1" else "/v2/time_entries"
         return sum(r.method == "POST" and r.path == path for r in self.sandbox.requests)
 
+    @property
+    def throttle_status(self) -> int:
+        """Harvest's throttle answer: v1's 503, v2's 429."""
+        return 503 if self.api == "v1" else 429
+
     def throttle(self, retry_after: int, **filters: Any) -> Fault:
-        """Harvest's throttle answer, once: v1's 503, v2's 429, each with `Retry-After`."""
-        status = 503 if self.api == "v1" else 429
-        return Fault("status", status=status, headers={"Retry-After": str(retry_after)}, times=1, **filters)
+        """Harvest's throttle answer with `Retry-After`, once."""
+        return Fault(
+            "status",
+            status=self.throttle_status,
+            headers={"Retry-After": str(retry_after)},
+            times=1,
+            **filters,
+        )
 
 
 @pytest.fixture

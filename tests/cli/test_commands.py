@@ -420,7 +420,9 @@ def test_every_kind_of_change_made_offline_reaches_harvest_exactly_once(signed_i
     assert signed_in("status", "--json").json()["sync"]["pending"] == 0
 
 
-@pytest.mark.parametrize("api", ["v1"])  # v1's rate_limit_status; v2's 429 lockout: the test above
+# v1 only: with 3 calls per 4 s a fresh v2 process cannot finish one sync (who-am-i alone is two
+# calls there); v2's 429 lockout is covered by test_throttled_change_is_saved_locally_without_waiting.
+@pytest.mark.parametrize("api", ["v1"])
 def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> None:
     sandbox = signed_in.sandbox
     sandbox.set_throttle(3, 4.0)  # lockout = 4 s, longer than a command waits
@@ -439,7 +441,7 @@ def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> N
     for n in range(3):
         assert len(server_entries(signed_in, f"throttle-{n}")) == 1
     # Nothing was sent while the lockout lasted: each lockout was met by exactly one refused call.
-    refused = [r for r in sandbox.requests if r.status == 503]
+    refused = [r for r in sandbox.requests if r.status == signed_in.throttle_status]
     assert 1 <= len(refused) <= 2
 
 
