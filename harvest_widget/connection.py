@@ -14,6 +14,7 @@ from pathlib import Path
 from harvest_widget.api.auth import BasicAuth, OAuthToken
 from harvest_widget.api.backend import Backend
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter, SqliteWindowStore
+from harvest_widget.api.transport import DEFAULT_RETRIES
 from harvest_widget.api.v1 import connect_v1
 from harvest_widget.api.v2 import connect_v2
 from harvest_widget.core.account import WhoAmI
@@ -59,22 +60,35 @@ def build_backend(
     limiter: SlidingWindowLimiter,
     credentials: CredentialStore | None = None,
     max_wait: float | None = DEFAULT_MAX_WAIT,
+    retries: int = DEFAULT_RETRIES,
 ) -> Backend:
     """The backend for the configured API version, carrying the login's secret.
 
     `max_wait` is the longest one call may wait for the throttle before it fails as throttled (the
-    command line passes a few seconds; the tray's worker can afford to wait). A renewed OAuth token is
-    written back to `credentials` (when given) so the next run uses it.
+    command line passes a few seconds; the tray's worker can afford to wait). `retries` is how often
+    a call that failed on the network is sent again after a backoff (the command line passes 0: its
+    change is queued anyway). A renewed OAuth token is written back to `credentials` (when given) so
+    the next run uses it.
     """
     auth = _auth(settings, secrets, credentials)
     if settings.api_version == "v1":
         return connect_v1(
-            settings.server_url, auth, data_format=settings.data_format, limiter=limiter, max_wait=max_wait
+            settings.server_url,
+            auth,
+            data_format=settings.data_format,
+            limiter=limiter,
+            max_wait=max_wait,
+            retries=retries,
         )
     if settings.account_id is None:
         raise NotSignedInError("No Harvest account id is saved for this login; sign in again with it.")
     return connect_v2(
-        auth, settings.account_id, base_url=settings.server_url, limiter=limiter, max_wait=max_wait
+        auth,
+        settings.account_id,
+        base_url=settings.server_url,
+        limiter=limiter,
+        max_wait=max_wait,
+        retries=retries,
     )
 
 
@@ -147,6 +161,7 @@ def open_engine(
     *,
     secrets: Secrets | None = None,
     max_wait: float | None = DEFAULT_MAX_WAIT,
+    retries: int = DEFAULT_RETRIES,
 ) -> Engine:
     """The engine for the signed-in login: cache in the data folder, backend from settings + keyring.
 
@@ -166,6 +181,8 @@ def open_engine(
                 "No password or token is stored for this login; run `harvest-widget login`."
             )
     limiter = shared_limiter(paths, settings)
-    backend = build_backend(settings, secrets, limiter=limiter, credentials=credentials, max_wait=max_wait)
+    backend = build_backend(
+        settings, secrets, limiter=limiter, credentials=credentials, max_wait=max_wait, retries=retries
+    )
     paths.ensure()
     return Engine(Store(paths.cache_db), backend, account_key=settings.account_key)

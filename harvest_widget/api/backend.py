@@ -7,9 +7,9 @@ from `core` values and raise only `api.errors.HarvestError` subclasses.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from harvest_widget.core.account import WhoAmI
+from harvest_widget.core.account import RateLimitStatus, WhoAmI
 from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, TimerResult
 
 
@@ -44,4 +44,18 @@ class Backend(Protocol):
 
     def find_running(self) -> Entry | None:
         """The user's running entry, whatever its day, or None."""
+        ...
+
+
+@runtime_checkable
+class ReportsRateLimit(Protocol):
+    """A backend that can ask Harvest for the account's throttle window (v1's
+    `/account/rate_limit_status`) and adopts it in its rate limiter."""
+
+    def rate_limit_status(self) -> RateLimitStatus:
+        """Ask Harvest for the window and keep under it from now on."""
+        ...
+
+    def adopt_rate_limit(self, status: RateLimitStatus) -> None:
+        """Keep under a window Harvest reported earlier."""
         ...

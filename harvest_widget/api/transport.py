@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"{APP_NAME}/{__version__} ({PROJECT_URL})"
 THROTTLE_STATUSES = frozenset({429, 503})
+# Network failures (and 5xx) retried by a call after a backoff. The widget's worker can afford them;
+# a terminal command passes fewer (its change is queued anyway, so it need not wait for a network).
+DEFAULT_RETRIES = 2
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
 _LOGGED_BODY_CHARS = 2000
 _SHORT_MESSAGE_CHARS = 200
@@ -111,7 +114,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         headers: Mapping[str, str] | None = None,
-        retries: int = 2,
+        retries: int = DEFAULT_RETRIES,
         throttle_retries: int = 3,
         default_retry_after: float = 16.0,
         backoff_seconds: float = 0.5,

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from harvest_widget.api.auth import Auth, OAuthToken
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
-from harvest_widget.api.transport import Transport
+from harvest_widget.api.transport import DEFAULT_RETRIES, Transport
 from harvest_widget.api.v1_codec import (
     DataFormat,
     encode_changes,
@@ -62,8 +62,12 @@ class V1Backend:
         """Harvest's throttle window for this account; the limiter adopts it from now on."""
         reply = self.transport.request("GET", "/account/rate_limit_status")
         status = parse_rate_limit_status(reply.content, self._format)
-        self.transport.limiter.set_limits(status.max_calls, float(status.timeframe_seconds))
+        self.adopt_rate_limit(status)
         return status
+
+    def adopt_rate_limit(self, status: RateLimitStatus) -> None:
+        """Keep under a window Harvest reported earlier (remembered in the cache), without asking."""
+        self.transport.limiter.set_limits(status.max_calls, float(status.timeframe_seconds))
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -176,12 +180,22 @@ def connect_v1(
     of_user: int | None = None,
     timeouts: tuple[float, float] = (5.0, 30.0),
     max_wait: float | None = 120.0,
+    retries: int = DEFAULT_RETRIES,
 ) -> V1Backend:
     """A v1 backend on a fresh transport. An OAuth token without a token URL refreshes at
-    `{base_url}/oauth2/token` (v1 serves its token endpoint on the account's own host)."""
+    `{base_url}/oauth2/token` (v1 serves its token endpoint on the account's own host).
+
+    `retries`: how often a call that failed on the network (or with a 5xx) is sent again after a
+    backoff; only calls that cannot have changed anything twice are (see `Transport`)."""
     if isinstance(auth, OAuthToken) and auth.token_url is None:
         auth.token_url = base_url.rstrip("/") + "/oauth2/token"
     transport = Transport(
-        base_url, auth, data_format=data_format, limiter=limiter, timeouts=timeouts, max_wait=max_wait
+        base_url,
+        auth,
+        data_format=data_format,
+        limiter=limiter,
+        timeouts=timeouts,
+        max_wait=max_wait,
+        retries=retries,
     )
     return V1Backend(transport, of_user=of_user)

@@ -29,7 +29,7 @@ from harvest_widget.api.auth import Auth, BasicAuth, OAuthToken
 from harvest_widget.api.errors import AuthError, ProtocolError, ValidationError
 from harvest_widget.api.oauth_loopback import TOKEN_PATH, HarvestIdToken, identity_url_for
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
-from harvest_widget.api.transport import Transport
+from harvest_widget.api.transport import DEFAULT_RETRIES, Transport
 from harvest_widget.api.v2_codec import JsonObject
 from harvest_widget.core.account import TimerMode, WhoAmI
 from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, Project, TimerResult
@@ -297,6 +297,7 @@ def connect_v2(
     timeouts: tuple[float, float] = (5.0, 30.0),
     max_wait: float | None = 120.0,
     per_page: int | None = None,
+    retries: int = DEFAULT_RETRIES,
 ) -> V2Backend:
     """A v2 backend on a fresh transport: `auth` is a `PersonalAccessToken` or a Harvest ID OAuth
     token; every request names `account_id` (`Harvest-Account-Id`). An `OAuthToken` without a token
@@ -312,6 +313,7 @@ def connect_v2(
         limiter=limiter,
         timeouts=timeouts,
         max_wait=max_wait,
+        retries=retries,
         headers={"Harvest-Account-Id": str(account_id)},
     )
     token = auth if isinstance(auth, HarvestIdToken) else None
