@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harvest_widget.api.auth import BasicAuth, OAuthToken
 from harvest_widget.api.backend import Backend
+from harvest_widget.api.oauth_loopback import HarvestIdClient, HarvestIdToken, identity_url_for
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter, SqliteWindowStore
 from harvest_widget.api.transport import DEFAULT_RETRIES
 from harvest_widget.api.v1 import connect_v1
@@ -101,6 +102,8 @@ def _auth(
         return BasicAuth(settings.email, secrets.password)
     if not secrets.access_token:
         raise NotSignedInError("No token is stored for this login; run `harvest-widget login`.")
+    if settings.api_version == "v2" and settings.auth_kind == "oauth":
+        return _harvest_id_token(settings, secrets, secrets.access_token, credentials)
 
     def keep_renewed(access_token: str, refresh_token: str | None) -> None:
         if credentials is not None:
@@ -116,6 +119,33 @@ def _auth(
         client_secret=secrets.client_secret,
         on_refresh=keep_renewed,
     )
+
+
+def _harvest_id_token(
+    settings: Settings, secrets: Secrets, access_token: str, credentials: CredentialStore | None
+) -> HarvestIdToken:
+    """A Harvest ID token that renews itself at Harvest ID shortly before the saved expiry (so also
+    right after a restart) or after a 401, and writes each renewed pair and its expiry back."""
+    client = HarvestIdClient(
+        settings.oauth_client_id, secrets.client_secret or "", identity_url_for(settings.server_url)
+    )
+    saved = secrets.expires_at
+    expires_at = float(saved) if isinstance(saved, int | float) and not isinstance(saved, bool) else None
+
+    def keep_renewed(access: str, refresh: str | None) -> None:
+        if credentials is not None:
+            renewed = Secrets(
+                access_token=access,
+                refresh_token=refresh,
+                client_secret=secrets.client_secret,
+                expires_at=token.expires_at,
+            )
+            credentials.set(settings.account_key, renewed)
+
+    token = HarvestIdToken(
+        access_token, secrets.refresh_token, client, expires_at=expires_at, on_refresh=keep_renewed
+    )
+    return token
 
 
 def sign_in(

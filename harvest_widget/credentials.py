@@ -44,19 +44,25 @@ class KeyringUnavailableError(Exception):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Secrets:
-    """The secrets of one login: a password (Basic) or tokens (OAuth, personal access token)."""
+    """The secrets of one login: a password (Basic) or tokens (OAuth, personal access token).
+
+    `expires_at` (Unix time) is when a Harvest ID access token expires: not a secret, but kept with
+    the token it describes so a restart renews the token before it expires, not after a 401.
+    """
 
     password: str | None = None
     access_token: str | None = None
     refresh_token: str | None = None
     client_secret: str | None = None
+    expires_at: float | None = None
 
     def __repr__(self) -> str:
         present = [name for name, value in asdict(self).items() if value]
         return f"Secrets(<{', '.join(present) or 'empty'} hidden>)"
 
     def values(self) -> tuple[str, ...]:
-        return tuple(value for value in asdict(self).values() if value)
+        """The secret texts (for redaction); `expires_at` is not one."""
+        return tuple(value for value in asdict(self).values() if value and isinstance(value, str))
 
 
 def _describe(backend: KeyringBackend) -> str:

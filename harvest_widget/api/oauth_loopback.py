@@ -238,12 +238,18 @@ class HarvestIdToken(OAuthToken):
         )
 
     def accept_refresh(self, reply: Mapping[str, Any]) -> None:
+        """Take the renewed pair; the new expiry is set first, so `on_refresh` can store it too."""
         expires_in = reply.get("expires_in")
-        super().accept_refresh(reply)
         valid_for = (
             expires_in if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) else None
         )
+        previous = self.expires_at
         self.expires_at = self._clock() + valid_for if valid_for is not None else None
+        try:
+            super().accept_refresh(reply)
+        except ValueError:
+            self.expires_at = previous  # a reply without a token changes nothing
+            raise
 
 
 class _CodeGrant:
