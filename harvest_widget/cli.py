@@ -17,22 +17,13 @@ import re
 import sys
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn, TextIO, TypeVar
 
 from harvest_widget import __version__
-from harvest_widget.api.api_detection import HARVEST_V2_URL, CredentialKind, detect_api
 from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, NotFoundError
-from harvest_widget.api.oauth_loopback import (
-    BrowserOpener,
-    HarvestIdClient,
-    identity_url_for,
-    sign_in_with_harvest_id,
-)
-from harvest_widget.api.v2_codec import HarvestAccount
 from harvest_widget.connection import ConnectionSetupError, NotSignedInError, open_engine, sign_in, sign_out
 from harvest_widget.core.account import HoursFormat, WhoAmI
 from harvest_widget.core.durations import (
@@ -314,53 +305,34 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser(
         "login",
         help="sign in and keep the password or token in the system keyring",
-        description="Sign in (checked with Harvest); the secret goes to the system keyring. "
-        "API v2 (today's Harvest): --token-stdin with --account-id (a Personal Access Token), or "
-        "--harvest-id (the browser). Legacy API v1: --url https://ACCOUNT.harvestapp.com --email "
-        "EMAIL --password-stdin. Without --api, the API follows from the address and the credential.",
+        description="Sign in (checked with Harvest's who_am_i); the secret goes to the system keyring.",
     )
-    login.add_argument(
-        "--url",
-        help="v1: your account's address, e.g. https://acme.harvestapp.com; "
-        f"v2: {HARVEST_V2_URL} (the default)",
-    )
+    login.add_argument("--url", required=True, help="your Harvest address, e.g. https://acme.harvestapp.com")
     secret = login.add_mutually_exclusive_group(required=True)
-    secret.add_argument("--password-stdin", action="store_true", help="v1: read the password from stdin")
-    secret.add_argument(
-        "--token-stdin",
-        action="store_true",
-        help="read a token from stdin: v2 Personal Access Token (with --account-id) or v1 OAuth token",
-    )
-    secret.add_argument(
-        "--harvest-id",
-        action="store_true",
-        help="v2: sign in with Harvest ID in the browser (needs --client-id and --client-secret-stdin)",
-    )
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    secret.add_argument("--token-stdin", action="store_true", help="read an OAuth access token from stdin")
     login.add_argument("--email", help="your Harvest email (needed with --password-stdin)")
     login.add_argument("--format", choices=("json", "xml"), default="json", help="v1 data format")
-    login.add_argument("--api", choices=("v1", "v2"), help="Harvest API version (default: detected)")
-    login.add_argument("--account-id", type=int, help="v2: the Harvest account id")
-    login.add_argument("--client-id", help="--harvest-id: your OAuth2 application's client id")
-    login.add_argument(
-        "--client-secret-stdin",
-        action="store_true",
-        help="--harvest-id: read the OAuth2 application's client secret from stdin (first line)",
-    )
-    login.add_argument(
-        "--timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="--harvest-id: how long to wait for the browser sign-in (default 300)",
-    )
+    login.add_argument("--api", choices=("v1", "v2"), default="v1", help="Harvest API version")
+    login.add_argument("--account-id", type=int, help="v2: the Harvest account id (with --token-stdin)")
 
     logout = commands.add_parser(
-        "logout", help="forget the credentials (refuses while changes are not on Harvest yet)"
+        "logout",
+        help="forget the credentials (refuses while changes are not on Harvest yet)",
+        description="Forget the credentials. Queued changes are sent first; if some cannot be, "
+        "logout refuses unless told what to do with them: --force keeps them queued (sent when you "
+        "sign in again as the same user), --discard drops them for good.",
     )
-    logout.add_argument(
+    unsent = logout.add_mutually_exclusive_group()
+    unsent.add_argument(
         "--force",
         action="store_true",
         help="sign out even with changes not yet on Harvest (they stay queued)",
+    )
+    unsent.add_argument(
+        "--discard",
+        action="store_true",
+        help="sign out and drop the changes that could not be sent to Harvest (they are lost)",
     )
 
     command("status", "who is signed in, the running timer, today's total and the sync state", reading=True)
@@ -411,27 +383,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 SYNC_WAIT_SECONDS = 20.0
 CALL_MAX_WAIT = 3.0  # the longest one call waits for the throttle before the change stays queued
-LOOKUP_DAYS_BACK = 62
-LOOKUP_DAYS_AHEAD = 7
+# A call that fails on the network is not retried: the change is queued either way, and a terminal
+# should not sit through backoffs while offline (the tray's worker keeps the transport's retries).
+CALL_NETWORK_RETRIES = 0
 
 
 class Session:
     """One command's world: where files are, the settings, the keyring and (lazily) the engine."""
 
-    def __init__(
-        self, paths: AppPaths, out: TextIO, *, stdin: TextIO, open_browser: BrowserOpener = webbrowser.open
-    ) -> None:
+    def __init__(self, paths: AppPaths, out: TextIO, *, stdin: TextIO) -> None:
         self.paths = paths
         self.out = out
         self.stdin = stdin
-        self.open_browser = open_browser
         self.settings = load_settings(paths)
         self.credentials = CredentialStore()
         self._engine: Engine | None = None
 
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_engine(self.paths, self.settings, self.credentials, max_wait=CALL_MAX_WAIT)
+            self._engine = open_engine(
+                self.paths,
+                self.settings,
+                self.credentials,
+                max_wait=CALL_MAX_WAIT,
+                retries=CALL_NETWORK_RETRIES,
+            )
         return self._engine
 
     def style(self, engine: Engine) -> HoursFormat:
@@ -660,15 +636,11 @@ def _project_named(engine: Engine, query: str) -> Project:
     return match_project(engine.projects(), query)
 
 
-def _find_entry(engine: Engine, entry_id: int) -> tuple[LocalEntry, DaySnapshot]:
-    """The cached entry with this id (local or server) and its day, searching recent days."""
-    wanted = engine.server_id(entry_id)
-    today = engine.today()
-    for offset in (*range(0, -LOOKUP_DAYS_BACK - 1, -1), *range(1, LOOKUP_DAYS_AHEAD + 1)):
-        snapshot = engine.snapshot(today + dt.timedelta(days=offset))
-        found = snapshot.entry(wanted)
-        if found is not None:
-            return found, snapshot
+def _find_entry(engine: Engine, entry_id: int) -> LocalEntry:
+    """The cached entry with this id (local or server), on any day."""
+    found = engine.entry(entry_id)
+    if found is not None:
+        return found
     raise CliError(
         f"No entry {entry_id} in the local cache; `harvest-widget day DATE` lists a day's ids.",
         EXIT_NOT_FOUND,
@@ -750,8 +722,7 @@ def cmd_start(session: Session, args: argparse.Namespace) -> int:
     if args.entry is not None:
         if args.project or args.task:
             raise CliError("Give either PROJECT [TASK] or --entry ID, not both.", EXIT_USAGE)
-        local, _ = _find_entry(engine, parse_entry_id(args.entry))
-        snapshot = engine.start(local.entry.id)
+        snapshot = engine.start(_find_entry(engine, parse_entry_id(args.entry)).entry.id)
     elif args.project is not None:
         project = _project_named(engine, args.project)
         task = match_task(project, args.task)
@@ -804,8 +775,7 @@ def cmd_add(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_edit(session: Session, args: argparse.Namespace) -> int:
     engine = session.engine()
-    local, _ = _find_entry(engine, parse_entry_id(args.entry))
-    entry = local.entry
+    entry = _find_entry(engine, parse_entry_id(args.entry)).entry
     project_id: int | None = None
     task_id: int | None = None
     if args.project is not None or args.task is not None:
@@ -840,7 +810,7 @@ def cmd_edit(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_rm(session: Session, args: argparse.Namespace) -> int:
     engine = session.engine()
-    local, _ = _find_entry(engine, parse_entry_id(args.entry))
+    local = _find_entry(engine, parse_entry_id(args.entry))
     engine.delete(local.entry.id)
     return _finish_change(session, args, entry_id=local.entry.id, day=local.entry.spent_on, verb="Deleted")
 
@@ -885,7 +855,7 @@ def cmd_resolve(session: Session, args: argparse.Namespace) -> int:
     if args.action == "retry":
         after = engine.resolve_conflict(op.op_id, "retry")
         return _finish_change(session, args, entry_id=op.entry_id, day=after.date, verb="Sent again")
-    _, before = _find_entry(engine, op.entry_id)
+    before = engine.snapshot(_find_entry(engine, op.entry_id).entry.spent_on)
     after = engine.resolve_conflict(op.op_id, "recreate")
     return _finish_change(
         session, args, entry_id=_new_local_id(before, after), day=after.date, verb="Re-created"
@@ -902,115 +872,27 @@ def _read_secret(stdin: TextIO, what: str) -> str:
     return secret
 
 
-def _login_api(args: argparse.Namespace) -> tuple[str, str]:
-    """The API version and address to sign in at: as given, else detected (`api_detection`)."""
+def cmd_login(session: Session, args: argparse.Namespace) -> int:
     if args.password_stdin and not args.email:
         raise CliError("--password-stdin needs --email.", EXIT_USAGE)
-    if not args.harvest_id and (args.client_id or args.client_secret_stdin):
-        raise CliError("--client-id and --client-secret-stdin go with --harvest-id.", EXIT_USAGE)
-    credential: CredentialKind = (
-        "harvest_id" if args.harvest_id else "password" if args.password_stdin else "token"
-    )
-    choice = detect_api(args.url, credential, account_id=args.account_id)
-    api = args.api or (choice.version if choice else None)
-    if api is None:
-        raise CliError(
-            "Give --url: your Harvest account's address, e.g. https://acme.harvestapp.com.", EXIT_USAGE
-        )
-    if api == "v2" and args.password_stdin:
-        raise CliError(
-            "Harvest API v2 has no password sign-in; use --token-stdin with --account-id, or --harvest-id.",
-            EXIT_USAGE,
-        )
-    if api == "v1" and args.harvest_id:
-        raise CliError("Harvest ID sign-in is for API v2; leave out --api v1.", EXIT_USAGE)
-    if api == "v2" and args.token_stdin and args.account_id is None:
+    if args.api == "v2" and (args.password_stdin or args.account_id is None):
         raise CliError(
             "Harvest API v2 signs in with --token-stdin (a Personal Access Token) and --account-id.",
             EXIT_USAGE,
         )
-    url = choice.url if choice is not None and choice.version == api else (args.url or HARVEST_V2_URL)
-    return api, url.strip().rstrip("/")
-
-
-def _choose_account(
-    session: Session, accounts: Sequence[HarvestAccount], wanted: int | None
-) -> HarvestAccount:
-    """The account `--account-id` names, the only one, or the one the user picks when asked."""
-    listed = "; ".join(f"{n}) {a.name} (--account-id {a.id})" for n, a in enumerate(accounts, 1))
-    if wanted is not None:
-        chosen = next((a for a in accounts if a.id == wanted), None)
-        if chosen is None:
-            raise CliError(
-                f"This Harvest ID has no Harvest account {wanted}; it has: {listed}.", EXIT_NOT_FOUND
-            )
-        return chosen
-    if len(accounts) == 1:
-        return accounts[0]
-    sys.stderr.write(
-        f"This Harvest ID has several Harvest accounts: {listed}. Which one? [1-{len(accounts)}] "
-    )
-    sys.stderr.flush()
-    answer = session.stdin.readline().strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(accounts):
-        return accounts[int(answer) - 1]
-    raise CliError(f"Several Harvest accounts; choose one with --account-id: {listed}.", EXIT_USAGE)
-
-
-def _harvest_id_secrets(session: Session, args: argparse.Namespace, url: str) -> tuple[Secrets, int]:
-    """The browser sign-in through Harvest ID: the token pair (with its expiry) and the account id."""
-    if not args.client_id or not args.client_secret_stdin:
-        raise CliError(
-            "--harvest-id needs --client-id and --client-secret-stdin (your Harvest ID OAuth2 application).",
-            EXIT_USAGE,
-        )
-    client_secret = session.stdin.readline().strip()
-    if not client_secret:
-        raise CliError("No client secret on stdin; pipe it in as the first line.", EXIT_USAGE)
-    client = HarvestIdClient(args.client_id, client_secret, identity_url_for(url))
-
-    def show(address: str) -> None:
-        _note(f"sign in with Harvest ID in your browser (waiting up to {args.timeout:.0f} s): {address}")
-
-    try:
-        signed = sign_in_with_harvest_id(
-            client, open_browser=session.open_browser, show_url=show, timeout=args.timeout
-        )
-    except AuthError as error:
-        raise CliError(f"Harvest ID sign-in failed: {error.message}", EXIT_AUTH) from None
-    except NetworkError as error:
-        raise CliError(error.message, EXIT_UNREACHABLE) from None
-    account = _choose_account(session, signed.accounts, args.account_id)
-    token = signed.token
-    secrets = Secrets(
-        access_token=token.access_token,
-        refresh_token=token.refresh_token,
-        client_secret=client_secret,
-        expires_at=token.expires_at,
-    )
-    return secrets, account.id
-
-
-def cmd_login(session: Session, args: argparse.Namespace) -> int:
-    api, url = _login_api(args)
-    account_id = args.account_id
-    if args.harvest_id:
-        secrets, account_id = _harvest_id_secrets(session, args, url)
-        auth_kind = "oauth"
-    elif args.password_stdin:
+    if args.password_stdin:
         secrets = Secrets(password=_read_secret(session.stdin, "password"))
         auth_kind = "basic"
     else:
         secrets = Secrets(access_token=_read_secret(session.stdin, "token"))
-        auth_kind = "pat" if api == "v2" else "oauth"
+        auth_kind = "pat" if args.api == "v2" else "oauth"
     settings = session.settings.replace(
-        server_url=url,
-        api_version=api,
-        data_format=args.format if api == "v1" else "json",
+        server_url=args.url.strip().rstrip("/"),
+        api_version=args.api,
+        data_format=args.format,
         auth_kind=auth_kind,
         email=args.email or "",
-        account_id=account_id if api == "v2" else None,
-        oauth_client_id=args.client_id or "",
+        account_id=args.account_id,
     )
     try:
         settings, whoami = sign_in(
@@ -1045,14 +927,19 @@ def cmd_logout(session: Session, args: argparse.Namespace) -> int:
     if unsynced:
         sync_once(engine)
         unsynced = engine.outbox()
-    if unsynced and not args.force:
-        question = f"{changes(len(unsynced))} not on Harvest yet. Sign out anyway? [y/N] "
+    if unsynced and not (args.force or args.discard):
+        question = f"{changes(len(unsynced))} not on Harvest yet. Sign out and keep them queued? [y/N] "
         if not (session.stdin.isatty() and _ask(question, session.stdin)):
             raise CliError(
-                f"{changes(len(unsynced))} not on Harvest yet; run `harvest-widget sync` "
-                "when online, or `harvest-widget logout --force` to sign out anyway.",
+                f"{changes(len(unsynced))} not on Harvest yet; run `harvest-widget sync` when online, "
+                "`harvest-widget logout --force` to sign out and keep them queued, or "
+                "`harvest-widget logout --discard` to drop them.",
                 EXIT_SAVED_LOCALLY,
             )
+    if unsynced and args.discard:
+        dropped = engine.discard_unsynced()
+        unsynced = ()
+        _note(f"Discarded {dropped} change{'' if dropped == 1 else 's'} that had not reached Harvest.")
     sign_out(session.paths, settings, session.credentials)
     session.say(f"Signed out of {settings.server_url}.")
     if unsynced:
@@ -1109,15 +996,8 @@ def known_failure(error: Exception) -> tuple[int, str]:
     return code, message
 
 
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    out: TextIO | None = None,
-    stdin: TextIO | None = None,
-    open_browser: BrowserOpener = webbrowser.open,
-) -> int:
-    """Run one command; returns the exit code (see `EXIT_CODES_HELP`). `open_browser` opens the
-    Harvest ID sign-in page (the system browser)."""
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Run one command; returns the exit code (see `EXIT_CODES_HELP`)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     paths = app_paths()
     handler: logging.Handler | None = None
@@ -1125,7 +1005,7 @@ def main(
         args = build_parser().parse_args(args_list)
         paths.ensure()
         handler = setup_logging(paths.log_file)
-        session = Session(paths, out or sys.stdout, stdin=stdin or sys.stdin, open_browser=open_browser)
+        session = Session(paths, out or sys.stdout, stdin=stdin or sys.stdin)
         return COMMANDS[args.command](session, args)
     except CliError as error:
         _note(error.message)

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from harvest_widget.api.backend import Backend
+from harvest_widget.api.backend import Backend, ReportsRateLimit
 from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, ServerError, ThrottledError
-from harvest_widget.core.account import TimerMode, WhoAmI
+from harvest_widget.core.account import RateLimitStatus, TimerMode, WhoAmI
 from harvest_widget.core.calendar import today_in
 from harvest_widget.core.timesheet import ZERO_HOURS, Entry, EntryChanges, EntryDraft, Project
 from harvest_widget.store import cache, outbox
@@ -28,7 +29,7 @@ from harvest_widget.store.cache import CachedEntry
 from harvest_widget.store.database import Store
 from harvest_widget.store.outbox import Op
 from harvest_widget.sync import status
-from harvest_widget.sync.drain import Drain
+from harvest_widget.sync.drain import Drain, DrainResult
 from harvest_widget.sync.merge import Merge, is_late_timer, touched_fields
 from harvest_widget.sync.payloads import changes_payload, draft_payload
 from harvest_widget.sync.running_time import RunningTime, span_hours
@@ -46,6 +47,9 @@ from harvest_widget.sync.snapshots import (
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _SEVERITY: dict[str, int] = {"synced": 0, "pending": 1, "failed": 2, "conflict": 3}
+# The account's throttle window as Harvest last reported it (cache meta), trusted for a day.
+_RATE_LIMIT = "rate_limit"
+_RATE_LIMIT_FRESH = dt.timedelta(days=1)
 
 
 class EngineError(ValueError):
@@ -87,6 +91,7 @@ class Engine:
         self._time = RunningTime(self._clock, self._monotonic)
         self._merge = Merge(account_key, self._time)
         self._drain = Drain(store, backend, account_key, self._time, self._merge)
+        self._rate_limit_known = False
 
     @property
     def account_key(self) -> str:
@@ -223,6 +228,20 @@ class Engine:
                 raise EngineError(f"Unknown action {action!r}: use retry, recreate or discard.")
         return self.snapshot(day)
 
+    def discard_unsynced(self) -> int:
+        """Drop every change not yet on Harvest (pending, conflict and failed alike) and return how
+        many there were: for signing out after the user confirmed losing them. Entries Harvest never
+        saw leave the cache; the days of other changed entries are marked stale, so the next refresh
+        shows Harvest's version. A change being sent at this very moment may still arrive."""
+        with self._store.transaction() as conn:
+            ops = outbox.unfinished(conn, self._account)
+            for op in ops:
+                if outbox.op(conn, op.op_id) is not None:  # not already dropped with its create
+                    self._discard(conn, op, cache.entry(conn, self._account, op.entry_id))
+        if ops:
+            log.warning("discarded %d change(s) not yet on Harvest", len(ops))
+        return len(ops)
+
     # -- reads: cache only ------------------------------------------------------------------------
 
     def snapshot(self, date: dt.date | None = None) -> DaySnapshot:
@@ -303,6 +322,17 @@ class Engine:
         with self._store.reading() as conn:
             return self._resolved_id(conn, entry_id)
 
+    def entry(self, entry_id: int) -> LocalEntry | None:
+        """The cached entry with this server id or local id (also after the server gave it its own
+        id), whatever its day; None when it is not cached or deleted locally. One lookup by the
+        entries' primary key: as fast for an entry years old as for today's."""
+        with self._store.reading() as conn:
+            cached = cache.entry(conn, self._account, self._resolved_id(conn, entry_id))
+            if cached is None or cached.hidden:
+                return None
+            states = _entry_states(outbox.concerning(conn, self._account, [cached.entry.id]))
+            return self._local(cached, states, self._monotonic())
+
     # -- network: blocking ------------------------------------------------------------------------
 
     def sign_in(self) -> WhoAmI:
@@ -310,6 +340,8 @@ class Engine:
         who = self._call(self._backend.whoami)
         with self._store.transaction() as conn:
             cache.put_whoami(conn, self._account, who, self._clock())
+        self._rate_limit_known = False
+        self._learn_rate_limit(ask=True)
         return who
 
     def refresh_whoami(self) -> WhoAmI:
@@ -356,7 +388,7 @@ class Engine:
         the days the drained operations touched). Never raises for Harvest errors: a throttle, an
         outage or wrong credentials pause the drain (see `SyncReport.status`); the next call
         resumes."""
-        drained = self._drain.run()
+        drained = self._drain.run() if self._learn_rate_limit() else DrainResult(paused=True)
         refreshed: list[dt.date] = []
         if not drained.paused:
             with self._store.transaction() as conn:
@@ -378,6 +410,48 @@ class Engine:
             pending=now.pending_ops,
             refreshed=tuple(refreshed),
             status=now,
+        )
+
+    def _learn_rate_limit(self, *, ask: bool = False) -> bool:
+        """Once per engine, make the shared limiter keep under the account's throttle window: the
+        one Harvest reported within the last day (remembered in the cache), else ask Harvest
+        (`ask`: ask anyway, as after sign-in; Harvest does not count this call against the window).
+        False when Harvest cannot be asked now (offline, throttled, credentials refused: the pause
+        flags say which), so a sync need not try the outbox as well."""
+        backend = self._backend
+        if self._rate_limit_known or not isinstance(backend, ReportsRateLimit):
+            return True
+        remembered = None if ask else self._remembered_rate_limit()
+        if remembered is not None:
+            backend.adopt_rate_limit(remembered)
+            self._rate_limit_known = True
+            return True
+        try:
+            limits = self._call(backend.rate_limit_status)
+        except (ThrottledError, AuthError, NetworkError, ServerError):
+            return False
+        except HarvestError as error:
+            log.info("Harvest did not tell its rate limit (%s); keeping the default", error.message)
+        else:
+            log.info("Harvest allows %d calls per %d s", limits.max_calls, limits.timeframe_seconds)
+            learned = {"max_calls": limits.max_calls, "timeframe_seconds": limits.timeframe_seconds}
+            with self._store.transaction() as conn:
+                cache.set_meta(
+                    conn, self._account, _RATE_LIMIT, json.dumps({**learned, "at": self._clock().isoformat()})
+                )
+        self._rate_limit_known = True
+        return True
+
+    def _remembered_rate_limit(self) -> RateLimitStatus | None:
+        with self._store.reading() as conn:
+            text = cache.meta(conn, self._account, _RATE_LIMIT)
+        if text is None:
+            return None
+        learned = json.loads(text)
+        if self._clock() - dt.datetime.fromisoformat(learned["at"]) > _RATE_LIMIT_FRESH:
+            return None
+        return RateLimitStatus(
+            count=0, max_calls=int(learned["max_calls"]), timeframe_seconds=int(learned["timeframe_seconds"])
         )
 
     def _call(self, request: Callable[[], _T]) -> _T:
