@@ -17,13 +17,22 @@ import re
 import sys
 import threading
 import time
+import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn, TextIO, TypeVar
 
 from harvest_widget import __version__
+from harvest_widget.api.api_detection import HARVEST_V2_URL, CredentialKind, detect_api
 from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, NotFoundError
+from harvest_widget.api.oauth_loopback import (
+    BrowserOpener,
+    HarvestIdClient,
+    identity_url_for,
+    sign_in_with_harvest_id,
+)
+from harvest_widget.api.v2_codec import HarvestAccount
 from harvest_widget.connection import ConnectionSetupError, NotSignedInError, open_engine, sign_in, sign_out
 from harvest_widget.core.account import HoursFormat, WhoAmI
 from harvest_widget.core.durations import (
@@ -305,16 +314,45 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser(
         "login",
         help="sign in and keep the password or token in the system keyring",
-        description="Sign in (checked with Harvest's who_am_i); the secret goes to the system keyring.",
+        description="Sign in (checked with Harvest); the secret goes to the system keyring. "
+        "API v2 (today's Harvest): --token-stdin with --account-id (a Personal Access Token), or "
+        "--harvest-id (the browser). Legacy API v1: --url https://ACCOUNT.harvestapp.com --email "
+        "EMAIL --password-stdin. Without --api, the API follows from the address and the credential.",
     )
-    login.add_argument("--url", required=True, help="your Harvest address, e.g. https://acme.harvestapp.com")
+    login.add_argument(
+        "--url",
+        help="v1: your account's address, e.g. https://acme.harvestapp.com; "
+        f"v2: {HARVEST_V2_URL} (the default)",
+    )
     secret = login.add_mutually_exclusive_group(required=True)
-    secret.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    secret.add_argument("--token-stdin", action="store_true", help="read an OAuth access token from stdin")
+    secret.add_argument("--password-stdin", action="store_true", help="v1: read the password from stdin")
+    secret.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read a token from stdin: v2 Personal Access Token (with --account-id) or v1 OAuth token",
+    )
+    secret.add_argument(
+        "--harvest-id",
+        action="store_true",
+        help="v2: sign in with Harvest ID in the browser (needs --client-id and --client-secret-stdin)",
+    )
     login.add_argument("--email", help="your Harvest email (needed with --password-stdin)")
     login.add_argument("--format", choices=("json", "xml"), default="json", help="v1 data format")
-    login.add_argument("--api", choices=("v1", "v2"), default="v1", help="Harvest API version")
-    login.add_argument("--account-id", type=int, help="v2: the Harvest account id (with --token-stdin)")
+    login.add_argument("--api", choices=("v1", "v2"), help="Harvest API version (default: detected)")
+    login.add_argument("--account-id", type=int, help="v2: the Harvest account id")
+    login.add_argument("--client-id", help="--harvest-id: your OAuth2 application's client id")
+    login.add_argument(
+        "--client-secret-stdin",
+        action="store_true",
+        help="--harvest-id: read the OAuth2 application's client secret from stdin (first line)",
+    )
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="--harvest-id: how long to wait for the browser sign-in (default 300)",
+    )
 
     logout = commands.add_parser(
         "logout",
@@ -391,10 +429,13 @@ CALL_NETWORK_RETRIES = 0
 class Session:
     """One command's world: where files are, the settings, the keyring and (lazily) the engine."""
 
-    def __init__(self, paths: AppPaths, out: TextIO, *, stdin: TextIO) -> None:
+    def __init__(
+        self, paths: AppPaths, out: TextIO, *, stdin: TextIO, open_browser: BrowserOpener = webbrowser.open
+    ) -> None:
         self.paths = paths
         self.out = out
         self.stdin = stdin
+        self.open_browser = open_browser
         self.settings = load_settings(paths)
         self.credentials = CredentialStore()
         self._engine: Engine | None = None
@@ -872,27 +913,115 @@ def _read_secret(stdin: TextIO, what: str) -> str:
     return secret
 
 
-def cmd_login(session: Session, args: argparse.Namespace) -> int:
+def _login_api(args: argparse.Namespace) -> tuple[str, str]:
+    """The API version and address to sign in at: as given, else detected (`api_detection`)."""
     if args.password_stdin and not args.email:
         raise CliError("--password-stdin needs --email.", EXIT_USAGE)
-    if args.api == "v2" and (args.password_stdin or args.account_id is None):
+    if not args.harvest_id and (args.client_id or args.client_secret_stdin):
+        raise CliError("--client-id and --client-secret-stdin go with --harvest-id.", EXIT_USAGE)
+    credential: CredentialKind = (
+        "harvest_id" if args.harvest_id else "password" if args.password_stdin else "token"
+    )
+    choice = detect_api(args.url, credential, account_id=args.account_id)
+    api = args.api or (choice.version if choice else None)
+    if api is None:
+        raise CliError(
+            "Give --url: your Harvest account's address, e.g. https://acme.harvestapp.com.", EXIT_USAGE
+        )
+    if api == "v2" and args.password_stdin:
+        raise CliError(
+            "Harvest API v2 has no password sign-in; use --token-stdin with --account-id, or --harvest-id.",
+            EXIT_USAGE,
+        )
+    if api == "v1" and args.harvest_id:
+        raise CliError("Harvest ID sign-in is for API v2; leave out --api v1.", EXIT_USAGE)
+    if api == "v2" and args.token_stdin and args.account_id is None:
         raise CliError(
             "Harvest API v2 signs in with --token-stdin (a Personal Access Token) and --account-id.",
             EXIT_USAGE,
         )
-    if args.password_stdin:
+    url = choice.url if choice is not None and choice.version == api else (args.url or HARVEST_V2_URL)
+    return api, url.strip().rstrip("/")
+
+
+def _choose_account(
+    session: Session, accounts: Sequence[HarvestAccount], wanted: int | None
+) -> HarvestAccount:
+    """The account `--account-id` names, the only one, or the one the user picks when asked."""
+    listed = "; ".join(f"{n}) {a.name} (--account-id {a.id})" for n, a in enumerate(accounts, 1))
+    if wanted is not None:
+        chosen = next((a for a in accounts if a.id == wanted), None)
+        if chosen is None:
+            raise CliError(
+                f"This Harvest ID has no Harvest account {wanted}; it has: {listed}.", EXIT_NOT_FOUND
+            )
+        return chosen
+    if len(accounts) == 1:
+        return accounts[0]
+    sys.stderr.write(
+        f"This Harvest ID has several Harvest accounts: {listed}. Which one? [1-{len(accounts)}] "
+    )
+    sys.stderr.flush()
+    answer = session.stdin.readline().strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(accounts):
+        return accounts[int(answer) - 1]
+    raise CliError(f"Several Harvest accounts; choose one with --account-id: {listed}.", EXIT_USAGE)
+
+
+def _harvest_id_secrets(session: Session, args: argparse.Namespace, url: str) -> tuple[Secrets, int]:
+    """The browser sign-in through Harvest ID: the token pair (with its expiry) and the account id."""
+    if not args.client_id or not args.client_secret_stdin:
+        raise CliError(
+            "--harvest-id needs --client-id and --client-secret-stdin (your Harvest ID OAuth2 application).",
+            EXIT_USAGE,
+        )
+    client_secret = session.stdin.readline().strip()
+    if not client_secret:
+        raise CliError("No client secret on stdin; pipe it in as the first line.", EXIT_USAGE)
+    client = HarvestIdClient(args.client_id, client_secret, identity_url_for(url))
+
+    def show(address: str) -> None:
+        _note(f"sign in with Harvest ID in your browser (waiting up to {args.timeout:.0f} s): {address}")
+
+    try:
+        signed = sign_in_with_harvest_id(
+            client, open_browser=session.open_browser, show_url=show, timeout=args.timeout
+        )
+    except AuthError as error:
+        raise CliError(f"Harvest ID sign-in failed: {error.message}", EXIT_AUTH) from None
+    except NetworkError as error:
+        raise CliError(error.message, EXIT_UNREACHABLE) from None
+    account = _choose_account(session, signed.accounts, args.account_id)
+    token = signed.token
+    secrets = Secrets(
+        access_token=token.access_token,
+        refresh_token=token.refresh_token,
+        client_secret=client_secret,
+        expires_at=token.expires_at,
+    )
+    return secrets, account.id
+
+
+def cmd_login(session: Session, args: argparse.Namespace) -> int:
+    api, url = _login_api(args)
+    account_id = args.account_id
+    if args.harvest_id:
+        secrets, account_id = _harvest_id_secrets(session, args, url)
+        auth_kind = "oauth"
+    elif args.password_stdin:
         secrets = Secrets(password=_read_secret(session.stdin, "password"))
         auth_kind = "basic"
     else:
         secrets = Secrets(access_token=_read_secret(session.stdin, "token"))
-        auth_kind = "pat" if args.api == "v2" else "oauth"
+        auth_kind = "pat" if api == "v2" else "oauth"
     settings = session.settings.replace(
-        server_url=args.url.strip().rstrip("/"),
-        api_version=args.api,
-        data_format=args.format,
+        server_url=url,
+        api_version=api,
+        data_format=args.format if api == "v1" else "json",
         auth_kind=auth_kind,
         email=args.email or "",
-        account_id=args.account_id,
+        account_id=account_id if api == "v2" else None,
+        oauth_client_id=args.client_id or "",
     )
     try:
         settings, whoami = sign_in(
@@ -996,8 +1125,15 @@ def known_failure(error: Exception) -> tuple[int, str]:
     return code, message
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
-    """Run one command; returns the exit code (see `EXIT_CODES_HELP`)."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    stdin: TextIO | None = None,
+    open_browser: BrowserOpener = webbrowser.open,
+) -> int:
+    """Run one command; returns the exit code (see `EXIT_CODES_HELP`). `open_browser` opens the
+    Harvest ID sign-in page (the system browser)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     paths = app_paths()
     handler: logging.Handler | None = None
@@ -1005,7 +1141,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, stdin:
         args = build_parser().parse_args(args_list)
         paths.ensure()
         handler = setup_logging(paths.log_file)
-        session = Session(paths, out or sys.stdout, stdin=stdin or sys.stdin)
+        session = Session(paths, out or sys.stdout, stdin=stdin or sys.stdin, open_browser=open_browser)
         return COMMANDS[args.command](session, args)
     except CliError as error:
         _note(error.message)
