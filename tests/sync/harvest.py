@@ -124,9 +124,13 @@ class Wire:
         wanted = _METHODS[self.api][kind]
         return re.match(self.path(kind), path) is not None and wanted in (None, method)
 
+    def target(self, kind: str) -> dict[str, Any]:
+        """A fault's `path` and `method` filters for one `kind` of call; "any" for every call."""
+        return {} if kind == "any" else {"path": self.path(kind), "method": _METHODS[self.api][kind]}
+
     def drop_reply(self, kind: str) -> Fault:
         """Harvest commits a `kind` of change and the reply is lost, once."""
-        return Fault("drop_after_commit", method=_METHODS[self.api][kind], path=self.path(kind), times=1)
+        return Fault("drop_after_commit", times=1, **self.target(kind))
 
     @property
     def throttle_status(self) -> int:
@@ -136,7 +140,7 @@ class Wire:
         """Harvest's throttle answer: v1's 503 text, v2's 429 JSON, each with `Retry-After`; on the
         calls of one `kind` of change when given, else on any call."""
         if kind is not None:
-            filters.update(path=self.path(kind), method=_METHODS[self.api][kind])
+            filters.update(self.target(kind))
         if self.api == "v1":
             return Fault(
                 "status", status=503, body="Throttled", content_type="text",
@@ -184,14 +188,16 @@ class Wire:
     def delete_elsewhere(self, entry_id: int, user: str = "admin") -> None:
         self._web(user, "DELETE", f"/daily/delete/{entry_id}", f"/v2/time_entries/{entry_id}")
 
-    def update_elsewhere(self, entry_id: int, *, hours: str, notes: str, user: str = "admin") -> None:
-        body = {"hours": hours, "notes": notes}
+    def update_elsewhere(
+        self, entry_id: int, *, notes: str, hours: str | None = None, user: str = "admin"
+    ) -> None:
+        body: dict[str, Any] = {"notes": notes}
+        if hours is not None:
+            body["hours"] = hours if self.api == "v1" else float(hours)
         if self.api == "v1":
             self._web(user, "POST", f"/daily/update/{entry_id}", "", body)
         else:
-            self._web(
-                user, "PATCH", "", f"/v2/time_entries/{entry_id}", {"hours": float(hours), "notes": notes}
-            )
+            self._web(user, "PATCH", "", f"/v2/time_entries/{entry_id}", body)
 
     def start_elsewhere(self, entry_id: int, user: str = "admin") -> None:
         if self.api == "v1":

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import requests
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,18 +22,18 @@ from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Fault, Sandbox
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
-from tests.sync.harvest import PROJECT, TASK, cache_view, make_engine, server_view
+from tests.sync.harvest import APIS, PROJECT, TASK, Api, Wire, cache_view, engine_for_user, server_view
 
-PATHS = ("^/daily/add", "^/daily/update", "^/daily/timer", "^/daily/delete", "^/daily/show", "^/daily/")
+CALLS = ("create", "update", "timer", "delete", "read", "any")  # which calls a fault hits (`Wire.target`)
 FAULTS = {
-    "lost reply": lambda path: Fault("drop_after_commit", path=path, times=1),
-    "server error": lambda path: Fault("status", status=502, content_type="html", path=path, times=1),
-    "reset": lambda path: Fault("reset", path=path, times=1),
-    "malformed reply": lambda path: Fault("malformed", path=path, times=1),
-    "truncated reply": lambda path: Fault("truncated", path=path, times=1),
-    "throttle": lambda path: Fault(
-        "status", status=503, content_type="text", headers={"Retry-After": "1"}, path=path, times=1
+    "lost reply": lambda wire, kind: Fault("drop_after_commit", times=1, **wire.target(kind)),
+    "server error": lambda wire, kind: Fault(
+        "status", status=502, content_type="html", times=1, **wire.target(kind)
     ),
+    "reset": lambda wire, kind: Fault("reset", times=1, **wire.target(kind)),
+    "malformed reply": lambda wire, kind: Fault("malformed", times=1, **wire.target(kind)),
+    "truncated reply": lambda wire, kind: Fault("truncated", times=1, **wire.target(kind)),
+    "throttle": lambda wire, kind: wire.throttle(1, kind if kind != "any" else None, times=1),
 }
 
 steps = st.lists(
@@ -49,7 +49,7 @@ steps = st.lists(
         st.tuples(st.just("refresh day")),
         st.tuples(st.just("refresh running")),
         st.tuples(st.just("web edit"), st.integers(0, 20)),
-        st.tuples(st.just("fault"), st.sampled_from(sorted(FAULTS)), st.sampled_from(PATHS)),
+        st.tuples(st.just("fault"), st.sampled_from(sorted(FAULTS)), st.sampled_from(CALLS)),
         st.tuples(st.just("offline")),
         st.tuples(st.just("online")),
         st.tuples(st.just("restart")),
@@ -62,8 +62,9 @@ steps = st.lists(
 class World:
     """One example's sandbox, home and current engine (replaced on "restart")."""
 
-    def __init__(self, sandbox: Sandbox, home: Path) -> None:
+    def __init__(self, sandbox: Sandbox, home: Path, api: Api) -> None:
         self.sandbox = sandbox
+        self.wire = Wire(api, sandbox)
         self.paths = AppPaths(home / "config", home / "data", home / "logs").ensure()
         self.store: Store | None = None
         self.engine = self.restart()
@@ -76,10 +77,7 @@ class World:
         if self.store is not None:
             self.store.close()
         self.store = Store(self.paths.cache_db)
-        user = self.sandbox.users["admin"]
-        self.engine = make_engine(
-            self.store, self.paths.data_dir, self.sandbox.url, user.email, user.password
-        )
+        self.engine = engine_for_user(self.store, self.paths.data_dir, self.sandbox, self.wire.api)
         return self.engine
 
     def pick(self, index: int) -> int | None:
@@ -109,7 +107,7 @@ class World:
         elif kind == "web edit":
             self.web_edit(args[0])
         elif kind == "fault":
-            self.sandbox.faults.add(FAULTS[args[0]](args[1]))
+            self.sandbox.faults.add(FAULTS[args[0]](self.wire, args[1]))
         elif kind == "offline":
             self.sandbox.stop()
         elif kind == "online":
@@ -136,14 +134,7 @@ class World:
         target = entries[index % len(entries)]
         faults = self.sandbox.faults.active()
         self.sandbox.faults.clear()
-        user = self.sandbox.users["admin"]
-        requests.post(
-            f"{self.sandbox.url}/daily/update/{target.id}",
-            json={"notes": self.note()},
-            auth=(user.email, user.password),
-            headers={"Accept": "application/json"},
-            timeout=5,
-        ).raise_for_status()
+        self.wire.update_elsewhere(target.id, notes=self.note())
         for fault in faults:
             self.sandbox.faults.add(fault)
 
@@ -159,11 +150,14 @@ class World:
             time.sleep(0.05)
 
 
+@pytest.mark.parametrize("api", APIS)
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_after_any_ops_failures_and_restarts_cache_and_server_agree(script: list[tuple[Any, ...]]) -> None:
+def test_after_any_ops_failures_and_restarts_cache_and_server_agree(
+    api: Api, script: list[tuple[Any, ...]]
+) -> None:
     with Sandbox() as sandbox, tempfile.TemporaryDirectory() as home:
-        world = World(sandbox, Path(home))
+        world = World(sandbox, Path(home), api)
         for step in script:
             world.run(step)
         world.settle()
