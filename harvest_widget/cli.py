@@ -965,6 +965,8 @@ def _choose_account(
     answer = session.stdin.readline().strip()
     if answer.isdigit() and 1 <= int(answer) <= len(accounts):
         return accounts[int(answer) - 1]
+    if not answer:
+        sys.stderr.write("\n")  # nobody answered (stdin ended): end the question's line
     raise CliError(f"Several Harvest accounts; choose one with --account-id: {listed}.", EXIT_USAGE)
 
 

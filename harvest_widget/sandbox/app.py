@@ -63,7 +63,8 @@ class Sandbox:
         self.register(ControlRoutes(self.faults, self.throttle, self.request_log))
         self.v2 = V2Routes(self.world, self.authority, self.throttle)  # tests may set .v2.page_size
         self.register(self.v2)
-        self.register(HarvestIdRoutes(self.world, self.authority))
+        self.harvest_id = HarvestIdRoutes(self.world, self.authority)  # tests may add .other_accounts
+        self.register(self.harvest_id)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -266,6 +266,9 @@ class HarvestIdRoutes:
     def __init__(self, world: World, authority: Authority) -> None:
         self._authority = authority
         self._oauth = OAuthRoutes(world, authority)
+        # More accounts `/api/v2/accounts` lists for every user, after their own (e.g. a second Harvest
+        # account, so a client has to choose); the v2 API itself still serves only the user's own.
+        self.other_accounts: list[dict[str, Any]] = []
 
     def handle(self, request: Request) -> Response:
         if not request.header("user-agent").strip():
@@ -294,6 +297,7 @@ class HarvestIdRoutes:
                 "accounts": [
                     {"id": company.id, "name": company.name, "product": "harvest"},
                     {"id": company.id + FORECAST_ACCOUNT_OFFSET, "name": company.name, "product": "forecast"},
+                    *self.other_accounts,
                 ],
             },
         )

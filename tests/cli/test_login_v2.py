@@ -19,13 +19,14 @@ from tests.cli.conftest import Cli, Result
 from tests.memory_keyring import MemoryKeyring
 
 
-def harvest_id_login(cli: Cli, browser: ScriptedBrowser, *extra: str, secret: str | None = None) -> Result:
+def harvest_id_login(cli: Cli, browser: ScriptedBrowser, *extra: str, answer: str = "") -> Result:
+    """`login --harvest-id` with the client secret on stdin's first line and `answer` on the next."""
     client = cli.sandbox.oauth_client
     cli.capsys.readouterr()
     code = main(
         ["login", "--url", cli.sandbox.url, "--harvest-id", "--client-id", client.client_id,
          "--client-secret-stdin", "--timeout", "10", *extra],
-        stdin=io.StringIO((secret or client.client_secret) + "\n"),
+        stdin=io.StringIO(f"{client.client_secret}\n{answer}"),
         open_browser=browser,
     )  # fmt: skip
     captured = cli.capsys.readouterr()
@@ -114,3 +115,21 @@ def test_a_token_with_an_account_id_is_detected_as_v2(cli: Cli, sandbox: Sandbox
     assert result.code == EXIT_OK, result.err
     assert load_settings(cli.home).api_version == "v2"
     assert any(r.path == "/v2/users/me" for r in sandbox.requests)
+
+
+@pytest.mark.parametrize("answer", ["1\n", ""])
+def test_with_several_harvest_accounts_login_asks_which_one_or_names_the_choices(
+    cli: Cli, memory_keyring: MemoryKeyring, answer: str
+) -> None:
+    admin = cli.sandbox.users["admin"]
+    cli.sandbox.harvest_id.other_accounts.append({"id": 777, "name": "Other Studio", "product": "harvest"})
+    result = harvest_id_login(cli, ScriptedBrowser(), answer=answer)
+    assert "Other Studio (--account-id 777)" in result.err and admin.company.name in result.err
+    if answer:
+        assert result.code == EXIT_OK, result.err
+        assert load_settings(cli.home).account_id == admin.company.id
+    else:  # nobody answered (a script): name the choices, save nothing
+        assert result.code == EXIT_USAGE and "choose one with --account-id" in result.err
+        assert memory_keyring.store == {}
+    picked = harvest_id_login(cli, ScriptedBrowser(), "--account-id", str(admin.company.id))
+    assert picked.code == EXIT_OK and "Which one?" not in picked.err
