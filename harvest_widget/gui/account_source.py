@@ -24,16 +24,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The worker must stay free for the user's next action: a throttle longer than this is not waited
-# out inside a call; the engine records it, the window counts it down and the worker resumes after.
+# A sync must end soon (Quit waits for it): a throttle longer than this is not waited out inside a
+# call; the engine records it, the window counts it down and the next sync follows it.
 THROTTLE_MAX_WAIT_S = 1.0
 
 
-class _NotConnectedYet:
-    """The backend of the cache-only engine: any call means a bug, so it fails loudly."""
+class _NotConnected:
+    """The backend of the worker's local engine (the sync thread's engine talks to Harvest): any
+    call means a bug, so it fails loudly."""
 
     def __getattr__(self, name: str) -> Any:
-        raise NetworkError(f"Not connected to Harvest yet (called {name}).")
+        raise NetworkError(f"The worker's engine does not talk to Harvest (called {name}).")
 
 
 class AccountSource:
@@ -49,7 +50,6 @@ class AccountSource:
         self._paths = paths
         self._open_browser = open_browser
         self._given_credentials = credentials
-        self._engine: Engine | None = None
         self._cache_store: Store | None = None
 
     @property
@@ -68,12 +68,14 @@ class AccountSource:
         return settings
 
     def open_cached(self) -> Engine | None:
-        """The saved sign-in's cache, readable before the keyring and the network are touched."""
+        """The saved sign-in's cache and outbox on a connection of its own, usable before the
+        keyring and the network are touched; it never talks to Harvest."""
+        self._close_cache()
         settings = self.settings()
         if not settings.is_signed_in or not self._paths.cache_db.exists():
             return None
         self._cache_store = Store(self._paths.cache_db)
-        return Engine(self._cache_store, cast(Backend, _NotConnectedYet()), account_key=settings.account_key)
+        return Engine(self._cache_store, cast(Backend, _NotConnected()), account_key=settings.account_key)
 
     def open(self) -> Engine | None:
         from harvest_widget import connection
@@ -82,15 +84,12 @@ class AccountSource:
         if not settings.is_signed_in:
             return None
         try:
-            self._engine = connection.open_engine(
+            return connection.open_engine(
                 self._paths, settings, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
             )
         except connection.NotSignedInError:
             log.info("saved sign-in has no secret in the keyring; asking to sign in")
             return None
-        finally:
-            self._close_cache()
-        return self._engine
 
     def sign_in(self, request: SignInRequest) -> Engine:
         from harvest_widget.credentials import Secrets
@@ -165,7 +164,6 @@ class AccountSource:
             self._paths, saved, self._credentials, secrets=secrets, max_wait=THROTTLE_MAX_WAIT_S
         )
         engine.sign_in()
-        self._engine = engine
         return engine
 
     def sign_out(self) -> None:
@@ -174,8 +172,6 @@ class AccountSource:
         connection.sign_out(self._paths, self.settings(), self._credentials)
 
     def close(self) -> None:
-        # The engine's SQLite connection closes when the last reference goes (Engine has no close()).
-        self._engine = None
         self._close_cache()
 
     def _close_cache(self) -> None:

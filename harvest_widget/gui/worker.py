@@ -1,13 +1,15 @@
-"""The one thread that owns the engine: local operations, cache reads and every network call.
+"""The command worker: local operations, cache reads, sign-in and settings, on their own thread.
 
 The GUI talks to it only through `WorkerHandle`: its methods emit queued signals that run the
 worker's slots on the worker thread; the worker answers with immutable values (`DayView`, `WhoAmI`,
-`Settings`) and user-ready sentences. The engine itself is created on the worker thread (the queued
-"open" command), so no SQLite handle, keyring call or socket ever lives on the GUI thread.
+`Settings`) and user-ready sentences. Its engine is created on the worker thread (the queued "open"
+command), so no SQLite handle, keyring call or socket ever lives on the GUI thread.
 
-Syncing: after every local operation, on a jittered timer, when a window or menu opens, on wake
-(a wall-clock jump the monotonic clock did not see) and while offline with back-off. Requests are
-coalesced: however many arrive while a sync runs, one more sync follows.
+Syncing runs on a second thread (`sync_runner.SyncRunner`, with its own engine and SQLite
+connection), so a local operation shows at once even while a slow sync is in flight. The worker
+decides when to sync: after every local operation, on a jittered timer, when a window or menu
+opens, on wake (a wall-clock jump the monotonic clock did not see) and while offline with back-off.
+Requests are coalesced: however many arrive while a sync runs, one more sync follows.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from harvest_widget.api.errors import AuthError, HarvestError
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.core.calendar import week_of
 from harvest_widget.core.timesheet import Entry, EntryChanges, EntryDraft
+from harvest_widget.gui.sync_runner import SyncRunner
 from harvest_widget.settings import Settings
 from harvest_widget.sync.engine import Engine
-from harvest_widget.sync.snapshots import DaySnapshot, RecentCombination
+from harvest_widget.sync.snapshots import DaySnapshot, RecentCombination, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ WAKE_CHECK_MS = 20_000
 WAKE_GAP_SECONDS = 30.0
 OFFLINE_RETRY_FIRST_S = 15.0
 REFRESH_ON_OPEN_MIN_AGE_S = 30.0
+SHUTDOWN_WAIT_MS = 3_000  # per thread; a hung Harvest call must not hold up Quit for long
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +73,16 @@ class DayView:
 
 
 class EngineSource(Protocol):
-    """Where the worker gets its engine from (settings + keyring + connection); runs on the worker."""
+    """Where the worker gets its engines from (settings + keyring + connection); runs on the worker."""
 
     def open_cached(self) -> Engine | None:
-        """An engine that can only read the cache (no keyring, no network), or None without one."""
+        """The worker's engine: the saved sign-in's cache and outbox, never the network (no keyring
+        either); None without a sign-in or a cache."""
         ...
 
     def open(self) -> Engine | None:
-        """The engine for the saved sign-in, or None when nobody is signed in."""
+        """A networked engine for the saved sign-in (the sync thread's), or None when nobody is
+        signed in."""
         ...
 
     def sign_in(self, request: SignInRequest) -> Engine:
@@ -88,7 +94,7 @@ class EngineSource(Protocol):
         ...
 
     def close(self) -> None:
-        """Release the engine's store."""
+        """Release the worker engine's store."""
         ...
 
     def settings(self) -> Settings: ...
@@ -120,6 +126,8 @@ class EngineWorker(QObject):
     syncing_changed = Signal(bool)
     sync_finished = Signal(object)  # SyncReport
     closed = Signal()
+    _sync_adopt = Signal(object)  # to the sync thread: Engine | None
+    _sync_run = Signal(object)  # to the sync thread: tuple[dt.date, ...]
 
     def __init__(
         self,
@@ -133,7 +141,12 @@ class EngineWorker(QObject):
         super().__init__()
         self._offline_retry_first_s = offline_retry_s
         self._source = source
-        self._engine: Engine | None = None
+        self._engine: Engine | None = None  # local operations and reads only
+        self._connected = False  # the sync thread has a networked engine
+        self.sync_runner = SyncRunner()  # moved to its own thread by `WorkerHandle`
+        self._sync_adopt.connect(self.sync_runner.adopt)
+        self._sync_run.connect(self.sync_runner.run)
+        self.sync_runner.finished.connect(self._on_sync_finished)
         self._wall_clock = wall_clock
         self._monotonic = monotonic
         self._rng = rng or random.Random()
@@ -142,6 +155,7 @@ class EngineWorker(QObject):
         self._want_week = False
         self._refresh_interval_s = 300.0
         self._syncing = False
+        self._sync_again = False
         self._last_sync_done: float | None = None
         self._offline_retry_s = offline_retry_s
         # Children move with the worker to its thread, so these timers fire there.
@@ -165,32 +179,51 @@ class EngineWorker(QObject):
             settings = self._source.settings()
             self._apply_settings(settings)
             self.settings_loaded.emit(settings)
-            self._show_cache_first()
-            self._engine = self._source.open()
+            shown = self._show_cache_first()
+            networked = self._source.open()
             self._wake_marks = (self._wall_clock(), self._monotonic())
             self._wake_timer.start()
-            if self._engine is None:
+            if networked is None:
+                self._engine = None
+                self._source.close()
                 self.needs_sign_in.emit()
                 return
-            whoami = self._engine.whoami()
-            if whoami is not None:
-                self.signed_in.emit(whoami)
-            self._emit_view()
+            self._connect(networked)
+            if not shown and self._engine is not None:
+                whoami = self._engine.whoami()
+                if whoami is not None:
+                    self.signed_in.emit(whoami)
+                self._emit_view()
             self._request_sync(0)
 
-    def _show_cache_first(self) -> None:
-        """Paint the cached day before the keyring and the network are touched (they can be slow)."""
+    def _show_cache_first(self) -> bool:
+        """Paint the cached day before the keyring and the network are touched (they can be slow);
+        True when there was a cache to paint."""
         self._engine = self._source.open_cached()
         if self._engine is None:
-            return
+            return False
         whoami = self._engine.whoami()
         if whoami is not None:
             self.signed_in.emit(whoami)
         self._emit_view()
+        return True
+
+    def _connect(self, networked: Engine) -> None:
+        """Hand `networked` to the sync thread; open the worker's own engine if it has none yet."""
+        self._sync_adopt.emit(networked)
+        self._connected = True
+        if self._engine is None:
+            self._engine = self._source.open_cached()
+
+    def _disconnect(self) -> None:
+        """The sync thread forgets its engine (after the sync it may be running)."""
+        self._sync_timer.stop()
+        self._connected = False
+        self._sync_adopt.emit(None)
 
     @Slot()
     def close(self) -> None:
-        self._sync_timer.stop()
+        self._disconnect()
         self._wake_timer.stop()
         with self._reporting("closing the cache"):
             self._engine = None
@@ -200,10 +233,12 @@ class EngineWorker(QObject):
     @Slot(object)
     def sign_in(self, request: SignInRequest) -> None:
         try:
+            self._disconnect()
             self._source.close()
             self._engine = None
-            self._engine = self._source.sign_in(request)
-            whoami = self._engine.whoami()
+            networked = self._source.sign_in(request)
+            whoami = networked.whoami()
+            self._connect(networked)
         except Exception as error:
             log.warning(
                 "sign-in failed: %s", type(error).__name__, exc_info=not isinstance(error, HarvestError)
@@ -217,10 +252,14 @@ class EngineWorker(QObject):
         self._emit_view()
         self._request_sync(0)
 
-    @Slot()
-    def sign_out(self) -> None:
+    @Slot(bool)
+    def sign_out(self, discard_unsynced: bool = False) -> None:
+        """Sign out; `discard_unsynced` first drops the changes not on Harvest yet (the user chose
+        to lose them), else they stay in the cache for the next sign-in to this account."""
         with self._reporting("signing out"):
-            self._sync_timer.stop()
+            self._disconnect()
+            if discard_unsynced and self._engine is not None:
+                self._engine.discard_unsynced()
             self._engine = None
             self._source.close()
             self._source.sign_out()
@@ -239,13 +278,14 @@ class EngineWorker(QObject):
                 apply_start_at_login(saved.start_at_login, autostart_for_platform())
             self._apply_settings(saved)
             self.settings_loaded.emit(saved)
-            if reconnect and self._engine is not None:
+            if reconnect and self._connected:
                 # The data format lives in the backend: talk to Harvest anew in the chosen one.
-                self._source.close()
-                self._engine = self._source.open()
-                if self._engine is None:
+                self._disconnect()
+                networked = self._source.open()
+                if networked is None:
                     self.needs_sign_in.emit()
                     return
+                self._connect(networked)
             self._schedule_next()
 
     # ---- navigation and reads -----------------------------------------------------------------
@@ -347,38 +387,52 @@ class EngineWorker(QObject):
     # ---- syncing ------------------------------------------------------------------------------
     def _request_sync(self, delay_ms: int) -> None:
         """Coalesce: an armed timer that fires sooner already covers this request."""
-        if self._engine is None:
+        if not self._connected:
             return
         if self._sync_timer.isActive() and self._sync_timer.remainingTime() <= delay_ms:
             return
         self._sync_timer.start(delay_ms)
 
     def _run_sync(self) -> None:
+        """Ask the sync thread for one sync (one more after it, when one is running)."""
         engine = self._engine
-        if engine is None:
+        if engine is None or not self._connected:
             return
-        self._syncing = True
-        self.syncing_changed.emit(True)
-        try:
-            with self._reporting("syncing with Harvest"):
-                wanted = [
-                    engine.today(),
-                    self._shown_day,
-                    *(self._unread_week_days() if self._want_week else ()),
-                ]
-                days = tuple(dict.fromkeys(d for d in wanted if d is not None))
-                report = engine.sync(refresh=days)
+        if self._syncing:
+            self._sync_again = True
+            return
+        with self._reporting("syncing with Harvest"):
+            wanted = [
+                engine.today(),
+                self._shown_day,
+                *(self._unread_week_days() if self._want_week else ()),
+            ]
+            days = tuple(dict.fromkeys(d for d in wanted if d is not None))
+            self._syncing = True
+            self.syncing_changed.emit(True)
+            self._sync_run.emit(days)
+
+    @Slot(object, object)
+    def _on_sync_finished(self, report: SyncReport | None, error: Exception | None) -> None:
+        self._syncing = False
+        self._last_sync_done = self._monotonic()
+        with self._reporting("syncing with Harvest"):
+            if error is not None:
+                raise error
+            if report is not None:
                 self._read_days.update(report.refreshed)
                 self.sync_finished.emit(report)
                 if report.status.auth_failed:
                     self.failed.emit(user_message(AuthError("")), report.status.last_error or "")
-        finally:
-            self._syncing = False
-            self._last_sync_done = self._monotonic()
-            self.syncing_changed.emit(False)
-        if self._engine is not None:
-            with self._reporting("reading the day"):
-                self._emit_view()
+        self.syncing_changed.emit(False)
+        if self._engine is None:
+            return
+        with self._reporting("reading the day"):
+            self._emit_view()
+        if self._sync_again:
+            self._sync_again = False
+            self._request_sync(0)
+        else:
             self._schedule_next()
 
     def _schedule_next(self) -> None:
@@ -457,7 +511,8 @@ class EngineWorker(QObject):
 
 
 class WorkerHandle(QObject):
-    """The GUI thread's side: owns the thread, forwards commands as queued signals.
+    """The GUI thread's side: owns the worker's and the sync runner's threads, forwards commands as
+    queued signals.
 
     Every public method returns at once; answers come from `worker`'s signals (connect to them
     before calling `start`).
@@ -478,7 +533,7 @@ class WorkerHandle(QObject):
     _restore = Signal(object)
     _resolve = Signal(int, str)
     _sign_in = Signal(object)
-    _sign_out = Signal()
+    _sign_out = Signal(bool)
     _save_settings = Signal(object)
 
     def __init__(self, worker: EngineWorker, parent: QObject | None = None) -> None:
@@ -494,28 +549,40 @@ class WorkerHandle(QObject):
         ):  # fmt: skip
             getattr(self, f"_{name}").connect(getattr(worker, name))
         self._thread.finished.connect(worker.deleteLater)
+        self._sync_thread = QThread()
+        self._sync_thread.setObjectName("sync-runner")
+        worker.sync_runner.moveToThread(self._sync_thread)
+        self._sync_thread.finished.connect(worker.sync_runner.deleteLater)
         self._closed = False
+        self._ended = True
 
     def start(self, sign_in: SignInRequest | None = None) -> None:
         """Start the thread and open the engine there (signing in with `sign_in` when given)."""
+        self._sync_thread.start()
         self._thread.start()
         self._open.emit(sign_in)
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Close the engine on its thread, stop the thread and wait for it; True when it ended."""
+    def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
+        """Close the engines, stop both threads and wait for them, at most `timeout_ms` each; True
+        when both ended. False means a Harvest call still hangs: the process should exit anyway
+        (the outbox is in SQLite; an operation caught mid-send is checked before it is resent)."""
         if self._closed:
-            return True
+            return self._ended
         self._closed = True
-        if not self._thread.isRunning():
-            return True
-        self._close.emit()
-        self._thread.quit()
-        ended = self._thread.wait(timeout_ms)
-        if not ended:
-            log.error(
-                "the worker thread did not stop within %d ms (a Harvest call is still waiting)", timeout_ms
-            )
-        return bool(ended)
+        if self._thread.isRunning():
+            self._close.emit()
+        ended = True
+        for thread in (self._thread, self._sync_thread):
+            thread.quit()
+            if thread.isRunning() and not thread.wait(timeout_ms):
+                log.error(
+                    "the %s thread did not stop within %d ms (a Harvest call is still waiting)",
+                    thread.objectName(),
+                    timeout_ms,
+                )
+                ended = False
+        self._ended = ended
+        return ended
 
     def show_day(self, day: dt.date | None) -> None:
         self._show_day.emit(day)
@@ -556,8 +623,8 @@ class WorkerHandle(QObject):
     def sign_in(self, request: SignInRequest) -> None:
         self._sign_in.emit(request)
 
-    def sign_out(self) -> None:
-        self._sign_out.emit()
+    def sign_out(self, discard_unsynced: bool = False) -> None:
+        self._sign_out.emit(discard_unsynced)
 
     def save_settings(self, settings: Settings) -> None:
         self._save_settings.emit(settings)

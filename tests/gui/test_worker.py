@@ -124,3 +124,50 @@ def test_user_messages_are_sentences_not_tracebacks():
         "Harvest cannot be reached; check the connection."
     )
     assert "Traceback" not in user_message(RuntimeError("boom"))
+
+
+SHOWN_WITHIN_S = 1.0
+
+
+def test_local_operations_show_at_once_while_a_slow_sync_is_in_flight_and_reach_harvest_once(
+    qtbot, shell, sandbox
+):
+    window = shell.window
+    idle = next(
+        e.entry for e in window.current_view().shown.entries if not (e.entry.is_running or e.entry.is_locked)
+    )
+    sandbox.faults.add(Fault("latency", seconds=LATENCY_S))
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: "Syncing" in window.status_line.text.text(), timeout=5_000)
+
+    started = time.perf_counter()
+    qtbot.keyClicks(window.quick_entry.picker, "mobile dev")
+    qtbot.keyClicks(window.quick_entry.notes, "Added mid-sync")
+    qtbot.keyClicks(window.quick_entry.hours, "15m")
+    qtbot.keyClick(window.quick_entry.hours, Qt.Key.Key_Return)
+    added = wait_view(
+        qtbot, shell, lambda v: any(e.entry.notes == "Added mid-sync" for e in v.shown.entries), timeout=5_000
+    )
+    added_after = time.perf_counter() - started
+    started = time.perf_counter()
+    shell.handle.start_timer(idle.id)
+    running = wait_view(
+        qtbot,
+        shell,
+        lambda v: v.today.running is not None and v.today.running.entry.id == idle.id,
+        timeout=5_000,
+    )
+    started_after = time.perf_counter() - started
+    print(
+        f"\nwith {LATENCY_S} s latency mid-sync: added in {added_after * 1000:.0f} ms, started in {started_after * 1000:.0f} ms"
+    )
+    assert added.syncing and running.syncing  # the slow sync was still in flight
+    assert added_after < SHOWN_WITHIN_S
+    assert started_after < SHOWN_WITHIN_S
+
+    wait_view(qtbot, shell, lambda v: not v.syncing and v.shown.status.is_clean, timeout=60_000)
+    server = sandbox.entries("admin")
+    assert sum(e.notes == "Added mid-sync" for e in server) == 1
+    assert [e.id for e in server if e.running] == [idle.id]
+    creates = [r for r in sandbox.requests if r.method == "POST" and b"Added mid-sync" in r.body]
+    assert len(creates) == 1
