@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -79,12 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     shell = build_shell(paths, credentials)
     instance.activated.connect(shell.open_window)
-    shell.quit_requested.connect(app.quit)
     shell.start(hidden=args.hidden, sign_in=demo.sign_in_request() if demo else None)
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
+        return code
     finally:
-        shell.shutdown()
+        ended = shell.shutdown()
         instance.release()
         if demo is not None:
             demo.stop()
+        if not ended:
+            # A thread still waits on Harvest; Python's clean-up would abort on its live QThread.
+            # Everything is in SQLite already (a change caught mid-send is checked before resending).
+            logging.shutdown()
+            os._exit(code)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from harvest_widget.core.account import WhoAmI
 from harvest_widget.core.calendar import today_in
@@ -37,7 +37,7 @@ ROLLOVER_CHECK_MS = 30_000
 class Shell(QObject):
     """The app's objects; `start()` shows them, `shutdown()` stops the worker cleanly."""
 
-    quit_requested = Signal()
+    quit_requested = Signal()  # the user chose Quit; `quit()` then ends the event loop
     view_shown = Signal(object)  # DayView, after the window and the tray showed it
 
     def __init__(
@@ -78,7 +78,7 @@ class Shell(QObject):
         window.visibility_changed.connect(self._on_window_visibility_changed)
         window.settings_requested.connect(self.open_settings)
         window.sign_out_requested.connect(self.sign_out)
-        window.quit_requested.connect(self.quit_requested)
+        window.quit_requested.connect(self.quit)
 
         tray = self.tray
         tray.toggle_window_requested.connect(self.toggle_window)
@@ -86,7 +86,7 @@ class Shell(QObject):
         tray.new_entry_requested.connect(self.new_entry)
         tray.settings_requested.connect(self.open_settings)
         tray.sign_out_requested.connect(self.sign_out)
-        tray.quit_requested.connect(self.quit_requested)
+        tray.quit_requested.connect(self.quit)
         tray.menu_opened.connect(self._on_menu_opened)
 
         self._rollover = QTimer(self)
@@ -102,14 +102,24 @@ class Shell(QObject):
         if not hidden:
             self.window.show()
 
-    def shutdown(self) -> None:
+    def quit(self) -> None:
+        """End the event loop (nested ones of open dialogs too). Not `QApplication.quit()`: in Qt 6
+        it first asks every window to close, and the timesheet window only hides to the tray, which
+        cancels the quit."""
+        self.quit_requested.emit()
+        QApplication.exit(0)
+
+    def shutdown(self) -> bool:
+        """Stop the threads and hide everything; False when a thread is still stuck in a Harvest
+        call after the bounded wait (the caller should end the process without waiting for it)."""
         self._rollover.stop()
         self.tray.hide()
-        self.handle.shutdown()
+        ended = self.handle.shutdown()
         for dialog in (self.sign_in_dialog, self.settings_dialog):
             if dialog is not None:
                 dialog.close()
         self.window.hide()
+        return ended
 
     def _show_tray_when_available(self, attempt: int) -> None:
         if self._tray_available():

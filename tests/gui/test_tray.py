@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from harvest_widget.gui.tray_icons import TrayState
 from tests.gui.conftest import WAIT_MS, demo_sign_in, make_shell, wait_view
@@ -78,3 +79,21 @@ def test_tray_icon_shows_in_a_real_system_tray(qtbot, home, memory_keyring, sand
         assert "Today:" in app_shell.tray.icon.toolTip()
     finally:
         app_shell.shutdown()
+
+
+def test_quit_from_the_tray_ends_the_app_while_the_window_and_a_dialog_are_open(qtbot, shell):
+    app = QApplication.instance()
+    assert shell.window.isVisible()
+    shell.open_settings()
+    qtbot.waitUntil(lambda: shell.settings_dialog is not None and shell.settings_dialog.isVisible())
+    open_menu(shell.tray)
+    quit_action = next(a for a in shell.tray.menu.actions() if a.text() == "Quit")
+    fail_safe = QTimer()
+    fail_safe.setSingleShot(True)
+    fail_safe.timeout.connect(lambda: app.exit(1))  # a quit that does nothing would leave the loop running
+    fail_safe.start(5_000)
+    QTimer.singleShot(0, quit_action.trigger)
+    with qtbot.waitSignal(shell.quit_requested, timeout=WAIT_MS):
+        code = app.exec()
+    fail_safe.stop()
+    assert code == 0
