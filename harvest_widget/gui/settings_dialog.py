@@ -3,6 +3,7 @@ log folder; and signing out."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -24,23 +25,18 @@ from harvest_widget.settings import MIN_REFRESH_SECONDS, Settings
 
 
 class SettingsDialog(QDialog):
-    """Emits `saved(Settings)` or `sign_out_confirmed()`; never writes anything itself."""
+    """Emits `saved(Settings)` or `sign_out_requested()` (the shell then asks `SignOutQuestion`);
+    never writes anything itself."""
 
     saved = Signal(object)
-    sign_out_confirmed = Signal()
+    sign_out_requested = Signal()
 
     def __init__(
-        self,
-        settings: Settings,
-        pending_changes: int,
-        parent: QWidget | None = None,
-        *,
-        log_dir: Path | None = None,
+        self, settings: Settings, parent: QWidget | None = None, *, log_dir: Path | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
-        self._pending = pending_changes
         self.data_format = QComboBox(self)
         self.data_format.addItem("JSON", "json")
         self.data_format.addItem("XML", "xml")
@@ -99,25 +95,54 @@ class SettingsDialog(QDialog):
         self.accept()
 
     def _on_sign_out(self) -> None:
-        if confirm_sign_out(self, self._pending):
-            self.sign_out_confirmed.emit()
-            self.accept()
+        self.reject()
+        self.sign_out_requested.emit()
 
 
-def confirm_sign_out(parent: QWidget | None, pending_changes: int) -> bool:
-    """Ask first; with unsynced changes, say plainly what happens to them."""
-    if pending_changes:
-        text = (
-            f"{pending_changes} change{'s have' if pending_changes != 1 else ' has'} not reached Harvest yet. "
-            "They stay on this computer and are sent only after you sign in to this account again. Sign out anyway?"
-        )
-    else:
-        text = "Sign out of Harvest on this computer? Your password or token is removed from the keyring."
-    answer = QMessageBox.question(
-        parent,
-        "Sign out",
-        text,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+class SignOutChoice(Enum):
+    SIGN_OUT = "sign out"  # nothing was waiting to be sent
+    DISCARD = "sign out and discard"  # the unsynced changes are dropped first
+    SYNC_NOW = "sync now"  # stay signed in and send them
+    CANCEL = "cancel"
+
+
+class SignOutQuestion(QMessageBox):
+    """Asks before signing out. With changes not on Harvest yet it says how many and that signing
+    out discards them, and offers to sync them first. Emits `chosen(SignOutChoice)` once answered."""
+
+    chosen = Signal(object)
+
+    def __init__(self, unsynced_changes: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign out")
+        self._choices: dict[object, SignOutChoice] = {}
+        if unsynced_changes:
+            self.setIcon(QMessageBox.Icon.Warning)
+            self.setText(
+                f"{unsynced_changes} change{'s have' if unsynced_changes != 1 else ' has'} not reached Harvest yet."
+            )
+            self.setInformativeText(
+                "Signing out discards them; sync now to send them first. Your password or token is "
+                "removed from the keyring either way."
+            )
+            self._add("Sync now", QMessageBox.ButtonRole.AcceptRole, SignOutChoice.SYNC_NOW)
+            self._add("Sign out and discard", QMessageBox.ButtonRole.DestructiveRole, SignOutChoice.DISCARD)
+        else:
+            self.setIcon(QMessageBox.Icon.Question)
+            self.setText("Sign out of Harvest on this computer?")
+            self.setInformativeText("Your password or token is removed from the keyring.")
+            self._add("Sign out", QMessageBox.ButtonRole.AcceptRole, SignOutChoice.SIGN_OUT)
+        cancel = self.addButton(QMessageBox.StandardButton.Cancel)
+        self._choices[cancel] = SignOutChoice.CANCEL
+        self.setDefaultButton(cancel)
+        self.setEscapeButton(cancel)
+        self.buttonClicked.connect(lambda button: self.chosen.emit(self._choices[button]))
+
+    def _add(self, text: str, role: QMessageBox.ButtonRole, choice: SignOutChoice) -> None:
+        self._choices[self.addButton(text, role)] = choice
+
+    def button_for(self, choice: SignOutChoice) -> QPushButton:
+        """The button that answers `choice` (for tests and the self-test)."""
+        button = next(b for b, c in self._choices.items() if c is choice)
+        assert isinstance(button, QPushButton)
+        return button

@@ -24,7 +24,7 @@ from harvest_widget.gui.worker import DayView, EngineWorker, SignInRequest, Work
 from harvest_widget.settings import Settings
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: start-up shows the tray sooner
-    from harvest_widget.gui.settings_dialog import SettingsDialog
+    from harvest_widget.gui.settings_dialog import SettingsDialog, SignOutChoice, SignOutQuestion
     from harvest_widget.gui.sign_in_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Shell(QObject):
         self.tray = TrayIcon(self.handle, parent=self)
         self.sign_in_dialog: SignInDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.sign_out_question: SignOutQuestion | None = None
         self._settings = Settings()
         self._whoami: WhoAmI | None = None
         self._today: dt.date | None = None
@@ -115,7 +116,7 @@ class Shell(QObject):
         self._rollover.stop()
         self.tray.hide()
         ended = self.handle.shutdown()
-        for dialog in (self.sign_in_dialog, self.settings_dialog):
+        for dialog in (self.sign_in_dialog, self.settings_dialog, self.sign_out_question):
             if dialog is not None:
                 dialog.close()
         self.window.hide()
@@ -169,20 +170,36 @@ class Shell(QObject):
     def open_settings(self) -> None:
         from harvest_widget.gui.settings_dialog import SettingsDialog
 
-        pending = self._pending_changes()
-        dialog = SettingsDialog(
-            self._settings, pending, self.window if self.window.isVisible() else None, log_dir=self._log_dir
-        )
+        dialog = SettingsDialog(self._settings, self._dialog_parent(), log_dir=self._log_dir)
         dialog.saved.connect(self.handle.save_settings)
-        dialog.sign_out_confirmed.connect(self.handle.sign_out)
+        dialog.sign_out_requested.connect(self.sign_out)
         self.settings_dialog = dialog
         dialog.open()
 
     def sign_out(self) -> None:
-        from harvest_widget.gui.settings_dialog import confirm_sign_out
+        """Ask first (saying how many changes are not on Harvest yet); the answer comes to
+        `_on_sign_out_chosen`."""
+        from harvest_widget.gui.settings_dialog import SignOutQuestion
 
-        if confirm_sign_out(self.window if self.window.isVisible() else None, self._pending_changes()):
-            self.handle.sign_out()
+        if self.sign_out_question is not None:
+            self.sign_out_question.close()
+        question = SignOutQuestion(self._unsynced_changes(), self._dialog_parent())
+        question.chosen.connect(self._on_sign_out_chosen)
+        question.finished.connect(question.deleteLater)
+        self.sign_out_question = question
+        question.open()
+
+    def _on_sign_out_chosen(self, choice: SignOutChoice) -> None:
+        from harvest_widget.gui.settings_dialog import SignOutChoice
+
+        self.sign_out_question = None
+        if choice is SignOutChoice.SYNC_NOW:
+            self.handle.sync_now()
+        elif choice in (SignOutChoice.SIGN_OUT, SignOutChoice.DISCARD):
+            self.handle.sign_out(discard_unsynced=choice is SignOutChoice.DISCARD)
+
+    def _dialog_parent(self) -> TimesheetWindow | None:
+        return self.window if self.window.isVisible() else None
 
     def check_rollover(self) -> None:
         """Midnight in the user's Harvest zone: "today" moves on without a restart."""
@@ -208,9 +225,13 @@ class Shell(QObject):
         if not QProcess.startDetached(program, args)[0]:
             self._on_failed("The demo could not be started.", f"{program} {' '.join(args)}")
 
-    def _pending_changes(self) -> int:
+    def _unsynced_changes(self) -> int:
+        """Changes not on Harvest yet: waiting to be sent, in conflict or refused."""
         view = self.window.current_view()
-        return view.today.status.pending_ops if view else 0
+        if view is None:
+            return 0
+        status = view.today.status
+        return status.pending_ops + status.conflicts + status.failed_ops
 
     # ---- worker answers -----------------------------------------------------------------------
     def _on_view_ready(self, view: DayView) -> None:
