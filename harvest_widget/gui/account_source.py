@@ -1,26 +1,25 @@
 """The worker's way to an engine: saved settings + keyring secrets through `connection`.
 
-Runs on the worker thread only (it reads the keyring and opens SQLite). The HTTP client and the
-keyring are imported here, on first use, so the GUI thread starts without waiting for them.
+Runs on the worker thread only (it reads the keyring and opens SQLite). The engine, the cache, the
+HTTP client and the keyring are imported here, on first use, so the GUI thread paints its first
+frame without waiting for them.
 """
 
 from __future__ import annotations
 
 import logging
-import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from harvest_widget.api.backend import Backend
-from harvest_widget.api.errors import NetworkError
 from harvest_widget.gui.worker import SignInRequest
 from harvest_widget.paths import AppPaths
 from harvest_widget.settings import Settings, load_settings, save_settings
-from harvest_widget.store.database import Store
-from harvest_widget.sync.engine import Engine
 
 if TYPE_CHECKING:
+    from harvest_widget.api.backend import Backend
     from harvest_widget.credentials import CredentialStore, Secrets
+    from harvest_widget.store.database import Store
+    from harvest_widget.sync.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,8 @@ class _NotConnected:
     call means a bug, so it fails loudly."""
 
     def __getattr__(self, name: str) -> Any:
+        from harvest_widget.api.errors import NetworkError
+
         raise NetworkError(f"The worker's engine does not talk to Harvest (called {name}).")
 
 
@@ -45,7 +46,7 @@ class AccountSource:
         paths: AppPaths,
         credentials: CredentialStore | None = None,
         *,
-        open_browser: Callable[[str], object] = webbrowser.open,
+        open_browser: Callable[[str], object] | None = None,  # None: the system browser
     ) -> None:
         self._paths = paths
         self._open_browser = open_browser
@@ -70,12 +71,15 @@ class AccountSource:
     def open_cached(self) -> Engine | None:
         """The saved sign-in's cache and outbox on a connection of its own, usable before the
         keyring and the network are touched; it never talks to Harvest."""
+        from harvest_widget.store.database import Store
+        from harvest_widget.sync.engine import Engine
+
         self._close_cache()
         settings = self.settings()
         if not settings.is_signed_in or not self._paths.cache_db.exists():
             return None
         self._cache_store = Store(self._paths.cache_db)
-        return Engine(self._cache_store, cast(Backend, _NotConnected()), account_key=settings.account_key)
+        return Engine(self._cache_store, cast("Backend", _NotConnected()), account_key=settings.account_key)
 
     def open(self) -> Engine | None:
         from harvest_widget import connection
@@ -128,6 +132,10 @@ class AccountSource:
         client = HarvestIdClient(
             request.client_id, request.client_secret, identity_url=identity_url_for(api_url)
         )
+        if self._open_browser is None:
+            import webbrowser
+
+            self._open_browser = webbrowser.open
         signed = sign_in_with_harvest_id(client, open_browser=self._open_browser)
         ids = [account.id for account in signed.accounts]
         account_id = request.account_id or (ids[0] if len(ids) == 1 else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -29,7 +29,9 @@ from harvest_widget.core.durations import (
     seconds_to_hours,
 )
 from harvest_widget.core.timesheet import EntryChanges
-from harvest_widget.sync.snapshots import LocalEntry
+
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.snapshots import LocalEntry
 
 COL_PROJECT = 0
 COL_TASK = 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from harvest_widget.sync.snapshots import SyncStatus
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.snapshots import SyncStatus
 
 
 def _utc_now() -> dt.datetime:
@@ -50,7 +52,7 @@ class StatusLine(QWidget):
     def __init__(self, parent: QWidget | None = None, *, now: Callable[[], dt.datetime] = _utc_now) -> None:
         super().__init__(parent)
         self._now = now
-        self._status = SyncStatus()
+        self._status: SyncStatus | None = None  # None until the first view
         self._syncing = False
         self.text = QLabel(self)
         self.text.setObjectName("statusText")
@@ -84,7 +86,7 @@ class StatusLine(QWidget):
         self._render()
 
     def is_throttled(self) -> bool:
-        until = self._status.throttled_until
+        until = self._status.throttled_until if self._status else None
         return until is not None and until > self._now()
 
     def show_error(self, message: str, details: str) -> None:
@@ -94,8 +96,11 @@ class StatusLine(QWidget):
         self.details_button.setVisible(bool(message and details))
 
     def _render(self) -> None:
-        self.text.setText(describe_status(self._status, self._now(), syncing=self._syncing))
-        waiting = self.is_throttled() or self._status.offline or self._status.auth_failed
+        status = self._status
+        if status is None:
+            return
+        self.text.setText(describe_status(status, self._now(), syncing=self._syncing))
+        waiting = self.is_throttled() or status.offline or status.auth_failed
         self.text.setStyleSheet("color: #9a4a00; font-weight: 600;" if waiting else "")
         if self.is_throttled():
             if not self._countdown.isActive():

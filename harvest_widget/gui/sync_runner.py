@@ -10,10 +10,12 @@ running drain if it reaches it, else by the next sync.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from harvest_widget.sync.engine import Engine
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.engine import Engine
 
 
 class SyncRunner(QObject):

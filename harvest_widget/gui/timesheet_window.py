@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QPainter, QPalette
@@ -50,7 +50,9 @@ from harvest_widget.gui.quick_entry import QuickEntry
 from harvest_widget.gui.status_line import StatusLine
 from harvest_widget.gui.tray_icons import app_icon
 from harvest_widget.gui.worker import DayView, WorkerHandle
-from harvest_widget.sync.snapshots import LocalEntry
+
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.snapshots import LocalEntry
 
 UNDO_SECONDS = 15
 NOT_READ = "\u2013"  # an en dash: this day has not been read from Harvest yet

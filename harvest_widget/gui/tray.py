@@ -9,6 +9,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -19,7 +20,9 @@ from harvest_widget.core.durations import format_seconds
 from harvest_widget.gui.status_line import describe_status
 from harvest_widget.gui.tray_icons import TrayState, prefers_dark_icons, tray_icon, tray_state
 from harvest_widget.gui.worker import DayView, WorkerHandle
-from harvest_widget.sync.snapshots import RecentCombination
+
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.snapshots import RecentCombination
 
 TOOLTIP_REFRESH_MS = 1000
 

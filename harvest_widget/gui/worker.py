@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -33,8 +33,10 @@ from harvest_widget.core.calendar import week_of
 from harvest_widget.core.timesheet import Entry, EntryChanges, EntryDraft
 from harvest_widget.gui.sync_runner import SyncRunner
 from harvest_widget.settings import Settings
-from harvest_widget.sync.engine import Engine
-from harvest_widget.sync.snapshots import DaySnapshot, RecentCombination, SyncReport
+
+if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
+    from harvest_widget.sync.engine import Engine
+    from harvest_widget.sync.snapshots import DaySnapshot, RecentCombination, SyncReport
 
 log = logging.getLogger(__name__)
 
