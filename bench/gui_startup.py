@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 CHILD_ENV = "HARVEST_WIDGET_BENCH_CHILD"
+SECRETS_ENV = "HARVEST_WIDGET_BENCH_SECRETS"  # gui_bench_keyring reads the login's secret from here
 
 
 def rss_kb() -> int:
@@ -66,27 +67,20 @@ def child_app(soak_s: float) -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from harvest_widget.credentials import CredentialStore, Secrets
-    from harvest_widget.gui.account_source import AccountSource
-    from harvest_widget.gui.session_keyring import SessionKeyring
-    from harvest_widget.gui.shell import Shell
+    from harvest_widget.gui.app import build_shell
     from harvest_widget.gui.single_instance import SingleInstance
-    from harvest_widget.gui.worker import EngineWorker
     from harvest_widget.log import setup_logging
     from harvest_widget.paths import app_paths
-    from harvest_widget.settings import load_settings
 
     paths = app_paths().ensure()
     setup_logging(paths.log_file)
-    keyring = SessionKeyring()  # stands in for the OS keyring, which a child process cannot share here
-    settings = load_settings(paths)
-    CredentialStore(keyring).set(settings.account_key, Secrets(password=os.environ["BENCH_PASSWORD"]))
     app = QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
     instance = SingleInstance(paths.lock_file)
     assert instance.acquire()
+    # What `main` builds; the default keyring is gui_bench_keyring's (set in the environment).
     # Offscreen has no tray to wait for (nor has the bare window): show the icon at once.
-    shell = Shell(EngineWorker(AccountSource(paths, CredentialStore(keyring))), tray_available=lambda: True)
+    shell = build_shell(paths, tray_available=lambda: True)
     shell.tray.shown.connect(lambda: emit("tray_shown"))
     viewport = shell.window.table.viewport()
 
@@ -185,7 +179,8 @@ def main() -> int:
             **os.environ,
             "HARVEST_WIDGET_HOME": str(home),
             "QT_QPA_PLATFORM": "offscreen",
-            "BENCH_PASSWORD": user.password,
+            "PYTHON_KEYRING_BACKEND": "gui_bench_keyring.EnvironmentKeyring",
+            SECRETS_ENV: json.dumps({"password": user.password}),
         }
         bare_ms, app_tray_ms, app_paint_ms, bare_rss, app_rss = [], [], [], [], []
         for _ in range(args.runs):

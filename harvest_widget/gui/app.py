@@ -10,10 +10,10 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from harvest_widget import APP_NAME, __version__
 from harvest_widget.gui.account_source import AccountSource
@@ -45,9 +45,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def build_shell(paths: AppPaths, credentials: CredentialStore | None = None) -> Shell:
+def build_shell(
+    paths: AppPaths,
+    credentials: CredentialStore | None = None,
+    *,
+    tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+) -> Shell:
     """The app's objects, not yet started; `credentials=None` uses the OS keyring (on the worker)."""
-    return Shell(EngineWorker(AccountSource(paths, credentials)), log_dir=paths.log_dir)
+    return Shell(
+        EngineWorker(AccountSource(paths, credentials)), tray_available=tray_available, log_dir=paths.log_dir
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
