@@ -172,3 +172,16 @@ def test_local_operations_show_at_once_while_a_slow_sync_is_in_flight_and_reach_
     assert [e.id for e in server if e.running] == [idle.id]
     creates = [r for r in sandbox.requests if r.method == "POST" and b"Added mid-sync" in r.body]
     assert len(creates) == 1
+
+
+def test_quit_waits_only_a_bounded_time_for_a_sync_stuck_on_harvest(qtbot, shell, sandbox):
+    sandbox.faults.add(Fault("latency", seconds=5.0))
+    shell.window.sync_action.trigger()
+    qtbot.waitUntil(lambda: "Syncing" in shell.window.status_line.text.text(), timeout=5_000)
+    started = time.perf_counter()
+    ended = shell.handle.shutdown(timeout_ms=500)
+    waited = time.perf_counter() - started
+    assert not ended  # the sync thread is still in its Harvest call
+    assert waited < 2.0
+    sync_thread = shell.handle._sync_thread
+    assert sync_thread.wait(30_000)  # the call returns in the end; the thread then stops by itself
