@@ -59,3 +59,13 @@ class ReportsRateLimit(Protocol):
     def adopt_rate_limit(self, status: RateLimitStatus) -> None:
         """Keep under a window Harvest reported earlier."""
         ...
+
+
+@runtime_checkable
+class ActsForKnownUser(Protocol):
+    """A backend that needs the user itself (v2 filters entries by user id and creates them in the
+    company's timer mode) and can take the one read earlier instead of spending calls on it."""
+
+    def adopt_whoami(self, whoami: WhoAmI) -> None:
+        """Act for this user (read from Harvest recently) until `whoami` is called again."""
+        ...

@@ -86,6 +86,9 @@ class V2Backend:
         self._who = v2_codec.parse_whoami(me, company)
         return self._who
 
+    def adopt_whoami(self, whoami: WhoAmI) -> None:
+        self._who = whoami
+
     def day(self, date: dt.date) -> Day:
         entries = self._read_day(date)
         return Day(date=date, entries=entries, projects=self._project_list())

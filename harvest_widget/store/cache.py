@@ -57,6 +57,12 @@ def whoami(conn: sqlite3.Connection, account: str) -> WhoAmI | None:
     return WhoAmI(**data)
 
 
+def whoami_read_at(conn: sqlite3.Connection, account: str) -> dt.datetime | None:
+    """When the cached user was last read from Harvest, or None when none is cached."""
+    row = conn.execute("SELECT updated_at FROM accounts WHERE account = ?", (account,)).fetchone()
+    return None if row is None else dt.datetime.fromisoformat(row["updated_at"])
+
+
 # -- entries -----------------------------------------------------------------------------------
 
 _ENTRY_COLUMNS = (

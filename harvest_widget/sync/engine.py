@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from harvest_widget.api.backend import Backend, ReportsRateLimit
+from harvest_widget.api.backend import ActsForKnownUser, Backend, ReportsRateLimit
 from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, ServerError, ThrottledError
 from harvest_widget.core.account import RateLimitStatus, TimerMode, WhoAmI
 from harvest_widget.core.calendar import today_in
@@ -47,9 +47,11 @@ from harvest_widget.sync.snapshots import (
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _SEVERITY: dict[str, int] = {"synced": 0, "pending": 1, "failed": 2, "conflict": 3}
-# The account's throttle window as Harvest last reported it (cache meta), trusted for a day.
+# The account's throttle window as Harvest last reported it (cache meta).
 _RATE_LIMIT = "rate_limit"
-_RATE_LIMIT_FRESH = dt.timedelta(days=1)
+# How long what Harvest said of the account (the user, the throttle window) is trusted before it is
+# asked again: both change rarely, and asking costs calls every fresh process would spend.
+_ACCOUNT_FACTS_FRESH = dt.timedelta(days=1)
 
 
 class EngineError(ValueError):
@@ -92,6 +94,7 @@ class Engine:
         self._merge = Merge(account_key, self._time)
         self._drain = Drain(store, backend, account_key, self._time, self._merge)
         self._rate_limit_known = False
+        self._user_adopted = False
 
     @property
     def account_key(self) -> str:
@@ -337,9 +340,7 @@ class Engine:
 
     def sign_in(self) -> WhoAmI:
         """Check the credentials with who_am_i and cache the user (raises `api.errors`)."""
-        who = self._call(self._backend.whoami)
-        with self._store.transaction() as conn:
-            cache.put_whoami(conn, self._account, who, self._clock())
+        who = self._read_user()
         self._rate_limit_known = False
         self._learn_rate_limit(ask=True)
         return who
@@ -388,7 +389,9 @@ class Engine:
         the days the drained operations touched). Never raises for Harvest errors: a throttle, an
         outage or wrong credentials pause the drain (see `SyncReport.status`); the next call
         resumes."""
-        drained = self._drain.run() if self._learn_rate_limit() else DrainResult(paused=True)
+        ready = self._refresh_stale_user() and self._learn_rate_limit()
+        self._adopt_known_user()
+        drained = self._drain.run() if ready else DrainResult(paused=True)
         refreshed: list[dt.date] = []
         if not drained.paused:
             with self._store.transaction() as conn:
@@ -411,6 +414,40 @@ class Engine:
             refreshed=tuple(refreshed),
             status=now,
         )
+
+    def _read_user(self) -> WhoAmI:
+        who = self._call(self._backend.whoami)
+        with self._store.transaction() as conn:
+            cache.put_whoami(conn, self._account, who, self._clock())
+        return who
+
+    def _refresh_stale_user(self) -> bool:
+        """Read the user again when the cached one is older than a day (time zone, timer mode and
+        week start change rarely, but they change). False when Harvest cannot be asked now."""
+        with self._store.reading() as conn:
+            read_at = cache.whoami_read_at(conn, self._account)
+        if read_at is None or self._clock() - read_at <= _ACCOUNT_FACTS_FRESH:
+            return True
+        try:
+            self._read_user()
+        except (ThrottledError, AuthError, NetworkError, ServerError):
+            return False
+        except HarvestError as error:
+            log.info("Harvest did not say who the user is (%s); keeping the cached user", error.message)
+        return True
+
+    def _adopt_known_user(self) -> None:
+        """Once per engine, hand a backend that needs the user the one cached within the last day, so
+        a fresh process (each command-line call) does not spend two v2 calls asking again."""
+        if self._user_adopted or not isinstance(self._backend, ActsForKnownUser):
+            return
+        with self._store.reading() as conn:
+            known = cache.whoami(conn, self._account)
+            read_at = cache.whoami_read_at(conn, self._account)
+        if known is None or read_at is None or self._clock() - read_at > _ACCOUNT_FACTS_FRESH:
+            return
+        self._backend.adopt_whoami(known)
+        self._user_adopted = True
 
     def _learn_rate_limit(self, *, ask: bool = False) -> bool:
         """Once per engine, make the shared limiter keep under the account's throttle window: the
@@ -448,7 +485,7 @@ class Engine:
         if text is None:
             return None
         learned = json.loads(text)
-        if self._clock() - dt.datetime.fromisoformat(learned["at"]) > _RATE_LIMIT_FRESH:
+        if self._clock() - dt.datetime.fromisoformat(learned["at"]) > _ACCOUNT_FACTS_FRESH:
             return None
         return RateLimitStatus(
             count=0, max_calls=int(learned["max_calls"]), timeframe_seconds=int(learned["timeframe_seconds"])
@@ -463,6 +500,7 @@ class Engine:
             raise ThrottledError(
                 "Harvest is throttling this account; waiting before the next call.", retry_at=until
             )
+        self._adopt_known_user()
         try:
             result = request()
         except ThrottledError as error:

@@ -420,9 +420,6 @@ def test_every_kind_of_change_made_offline_reaches_harvest_exactly_once(signed_i
     assert signed_in("status", "--json").json()["sync"]["pending"] == 0
 
 
-# v1 only: with 3 calls per 4 s a fresh v2 process cannot finish one sync (who-am-i alone is two
-# calls there); v2's 429 lockout is covered by test_throttled_change_is_saved_locally_without_waiting.
-@pytest.mark.parametrize("api", ["v1"])
 def test_the_real_throttle_is_respected_and_nothing_is_lost(signed_in: Cli) -> None:
     sandbox = signed_in.sandbox
     sandbox.set_throttle(3, 4.0)  # lockout = 4 s, longer than a command waits

@@ -20,6 +20,7 @@ from harvest_widget.paths import AppPaths
 from harvest_widget.sandbox import Sandbox
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
+from tests.sync.conftest import Clocks
 from tests.sync.harvest import PROJECT, TASK, Api, Wire, cache_view, engine_for_user, make_engine, server_view
 
 EngineFactory = Callable[..., Engine]
@@ -503,3 +504,32 @@ def test_every_operation_works_over_xml_too(engine_for: EngineFactory, sandbox: 
     assert engine.sync().complete
     _assert_server_matches(engine, sandbox, "xml")
     assert all(r.headers.get("accept") == "application/xml" for r in sandbox.requests)
+
+
+_WHO_AM_I = {"v1": ("/account/who_am_i",), "v2": ("/v2/users/me", "/v2/company")}
+
+
+def test_a_new_session_acts_for_the_user_read_today_and_reads_it_again_after_a_day(
+    engine_for: EngineFactory, sandbox: Sandbox, wire: Wire, clocks: Clocks
+) -> None:
+    def asked() -> Counter[str]:
+        return Counter(r.path for r in sandbox.requests if r.path in _WHO_AM_I[wire.api])
+
+    engine_for(clock=clocks.now, monotonic=clocks.monotonic).sign_in()
+    once = Counter(_WHO_AM_I[wire.api])
+    assert asked() == once
+
+    # Each command-line call is a new session: the user read at sign-in serves it (v2 creates and
+    # reads by user id and timer mode, which cost two calls to ask).
+    later = engine_for(clock=clocks.now, monotonic=clocks.monotonic)
+    later.create(EntryDraft(PROJECT, TASK, later.today(), "new session", Decimal("0.5")))
+    assert later.sync().complete
+    assert asked() == once
+
+    clocks.advance(2 * 24 * 3600)  # a day on, time zone and timer mode are asked again, once
+    next_week = engine_for(clock=clocks.now, monotonic=clocks.monotonic)
+    next_week.create(EntryDraft(PROJECT, TASK, next_week.today(), "two days on", Decimal("0.5")))
+    assert next_week.sync().complete
+    assert next_week.sync().complete
+    assert asked() == once + once
+    assert {"new session", "two days on"} <= {e.notes for e in sandbox.entries("admin")}
