@@ -47,7 +47,7 @@ def test_two_processes_draining_one_outbox_send_each_op_once(
 
 
 def test_the_command_line_and_the_widget_on_one_home_send_each_op_once(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, api: Api, wire: Wire
 ) -> None:
     home = tmp_path / "home"
     env = {
@@ -58,9 +58,15 @@ def test_the_command_line_and_the_widget_on_one_home_send_each_op_once(
         "PYTHONPATH": str(REPO),
     }
     user = sandbox.users["admin"]
-    login = _cli(
-        env, "login", "--url", sandbox.url, "--email", user.email, "--password-stdin", stdin=user.password
-    )
+    if api == "v1":
+        login = _cli(
+            env, "login", "--url", sandbox.url, "--email", user.email, "--password-stdin", stdin=user.password
+        )
+    else:
+        login = _cli(
+            env, "login", "--url", sandbox.url, "--api", "v2", "--account-id", str(user.company.id),
+            "--token-stdin", stdin=user.access_token,
+        )  # fmt: skip
     assert login.returncode == EXIT_OK, login.stderr
     sandbox.clear_requests()
 
@@ -79,8 +85,7 @@ def test_the_command_line_and_the_widget_on_one_home_send_each_op_once(
     assert widget.returncode == 0, err
     assert _cli(env, "sync").returncode == EXIT_OK
 
-    adds = [r for r in sandbox.requests if r.method == "POST" and r.path == "/daily/add"]
-    assert len(adds) == PER_PROCESS + CLI_ADDS
+    assert wire.calls()["create"] == PER_PROCESS + CLI_ADDS
     notes = Counter(e.notes for e in sandbox.entries("admin"))
     expected = {f"widget-{n}" for n in range(PER_PROCESS)} | {f"cli-{n}" for n in range(CLI_ADDS)}
     assert {note: notes[note] for note in expected} == dict.fromkeys(expected, 1)
