@@ -1036,7 +1036,7 @@ def cmd_login(session: Session, args: argparse.Namespace) -> int:
         raise CliError(f"Cannot reach {settings.server_url}: {error.message}", EXIT_UNREACHABLE) from None
     session.settings = settings
     engine = session.engine()
-    engine.sign_in()
+    engine.sign_in(whoami)
     sync_once(engine, (engine.today(),))
     session.say(f"Signed in as {whoami.display_name} <{whoami.email}> at {settings.server_url}.")
     return EXIT_OK

@@ -5,7 +5,8 @@ order (Harvest's facts: v2 lives at api.harvestapp.com and signs in only with a 
 Token + account id or a Harvest ID OAuth token; v1 lives at the account's own
 `https://ACCOUNT.harvestapp.com` and took email + password or a v1 OAuth token):
 
-1. Harvest ID (browser) sign-in, or a token with an account id -> v2.
+1. Harvest ID (browser) sign-in, a token the user calls a personal access token (`personal_token`:
+   those exist only in v2), or a token with an account id -> v2.
 2. Email + password -> v1 (v2 has no password sign-in).
 3. A token without an account id: v2 when the address is Harvest's v2 or Harvest ID host (the account
    id is then still needed), else v1 (a v1 OAuth token at the account's address).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ApiVersion = Literal["v1", "v2"]
-CredentialKind = Literal["password", "token", "harvest_id"]
+CredentialKind = Literal["password", "token", "personal_token", "harvest_id"]
 
 HARVEST_V2_URL = "https://api.harvestapp.com"
 _V2_HOSTS = ("api.harvestapp.com", "id.getharvest.com")
@@ -57,8 +58,10 @@ def detect_api(
     if given and "://" not in given:
         given = f"https://{given}"
     on_v2_host = _host(given) in _V2_HOSTS if given else True
-    if credential == "harvest_id" or (credential == "token" and account_id is not None):
-        why = "Harvest ID sign-in" if credential == "harvest_id" else "a token with an account id"
+    if credential in ("harvest_id", "personal_token") or (credential == "token" and account_id is not None):
+        why = {"harvest_id": "Harvest ID sign-in", "personal_token": "a personal access token"}.get(
+            credential or "", "a token with an account id"
+        )
         return ApiChoice("v2", _v2_url(given), f"{why} speaks API v2")
     if credential == "password":
         if not given or on_v2_host:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvest_widget.api import v2_codec
+from harvest_widget.api.api_detection import HARVEST_V2_URL
 from harvest_widget.api.auth import Auth, BasicAuth, OAuthToken
 from harvest_widget.api.errors import AuthError, ProtocolError, ValidationError
 from harvest_widget.api.oauth_loopback import TOKEN_PATH, HarvestIdToken, identity_url_for
@@ -36,7 +37,6 @@ from harvest_widget.core.timesheet import Day, Entry, EntryChanges, EntryDraft, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.harvestapp.com"
 MAX_PAGES = 10_000  # a server that keeps sending "next" forever must not hang the worker
 # How far back an incremental re-read looks before the previous read, for clock skew and for writes
 # that committed while the previous read ran.
@@ -295,7 +295,7 @@ def connect_v2(
     auth: Auth,
     account_id: int | str,
     *,
-    base_url: str = DEFAULT_API_URL,
+    base_url: str = HARVEST_V2_URL,
     limiter: SlidingWindowLimiter | None = None,
     timeouts: tuple[float, float] = (5.0, 30.0),
     max_wait: float | None = 120.0,

@@ -111,10 +111,6 @@ class AccountSource:
             account_id=request.account_id if v2 else None,
         )
         secrets = Secrets(access_token=request.token) if token else Secrets(password=request.password)
-        if v2 and not settings.server_url:
-            from harvest_widget.api.v2 import DEFAULT_API_URL
-
-            settings = settings.replace(server_url=DEFAULT_API_URL)
         return self._verified(settings, secrets)
 
     def _sign_in_with_harvest_id(self, request: SignInRequest) -> Engine:
@@ -124,11 +120,10 @@ class AccountSource:
             identity_url_for,
             sign_in_with_harvest_id,
         )
-        from harvest_widget.api.v2 import DEFAULT_API_URL
         from harvest_widget.connection import ConnectionSetupError
         from harvest_widget.credentials import Secrets
 
-        api_url = request.server_url or DEFAULT_API_URL
+        api_url = request.server_url
         client = HarvestIdClient(
             request.client_id, request.client_secret, identity_url=identity_url_for(api_url)
         )
@@ -158,6 +153,7 @@ class AccountSource:
             access_token=token.access_token,
             refresh_token=token.refresh_token,
             client_secret=request.client_secret,
+            expires_at=token.expires_at,
         )
         return self._verified(settings, secrets)
 
@@ -165,13 +161,13 @@ class AccountSource:
         """Check with Harvest, keep the secret and the settings, open the engine and cache the user."""
         from harvest_widget import connection
 
-        saved, _ = connection.sign_in(
+        saved, whoami = connection.sign_in(
             self._paths, settings, secrets, self._credentials, max_wait=THROTTLE_MAX_WAIT_S
         )
         engine = connection.open_engine(
             self._paths, saved, self._credentials, secrets=secrets, max_wait=THROTTLE_MAX_WAIT_S
         )
-        engine.sign_in()
+        engine.sign_in(whoami)
         return engine
 
     def sign_out(self) -> None:

@@ -2,7 +2,10 @@
 password or an OAuth token (legacy API v1); or try the demo.
 
 The dialog only collects input; the worker verifies it with Harvest (the dialog shows a busy state
-meanwhile and stays responsive) and stores the secret in the keyring.
+meanwhile and stays responsive) and stores the secret in the keyring. Which API the address and the
+credential speak is detected as the user types (`api.api_detection`, no network) and shown under the
+form: a personal access token with an account address (acme.harvestapp.com) still reaches API v2 at
+api.harvestapp.com, and a token entered for api.harvestapp.com is taken as a v2 token.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from harvest_widget.api.api_detection import ApiChoice, CredentialKind, detect_api
 from harvest_widget.gui.worker import SignInRequest
 
 
@@ -92,6 +96,11 @@ class SignInDialog(QDialog):
         self.form.addRow("Account ID", self.account_id)
         self.form.addRow("Data format", self.data_format)
 
+        self.api_hint = QLabel(self)
+        self.api_hint.setObjectName("signInApi")
+        self.api_hint.setWordWrap(True)
+        self.api_hint.setEnabled(False)  # the muted look of a hint, not an error
+
         self.error = QLabel(self)
         self.error.setObjectName("signInError")
         self.error.setStyleSheet("color: #b3261e;")
@@ -120,6 +129,7 @@ class SignInDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(intro)
         layout.addLayout(self.form)
+        layout.addWidget(self.api_hint)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
         layout.addLayout(buttons)
@@ -127,6 +137,8 @@ class SignInDialog(QDialog):
         self.sign_in_button.clicked.connect(self._on_sign_in)
         self.cancel_button.clicked.connect(self.reject)
         self.demo_button.clicked.connect(self.demo_requested)
+        self.account_url.textChanged.connect(self._update_hint)
+        self.account_id.textChanged.connect(self._update_hint)
         self._update_mode()
 
     def _update_mode(self) -> None:
@@ -156,6 +168,36 @@ class SignInDialog(QDialog):
             label = self.form.labelForField(widget)
             if label is not None:
                 label.setVisible(visible)
+        self._update_hint()
+
+    def _credential(self) -> tuple[CredentialKind, int | None]:
+        """The kind of credential chosen, and the account id when one is asked for and given."""
+        account_id = int(self.account_id.text()) if self.account_id.text().strip() else None
+        if self.use_harvest_id.isChecked():
+            return "harvest_id", account_id
+        if self.use_password.isChecked():
+            return "password", None
+        return ("personal_token", account_id) if self.use_pat.isChecked() else ("token", None)
+
+    def _detected(self) -> ApiChoice | None:
+        credential, account_id = self._credential()
+        url = normalized_account_url(self.account_url.text()) or None
+        return detect_api(url, credential, account_id=account_id)
+
+    def _update_hint(self) -> None:
+        choice = self._detected()
+        if choice is None:
+            text = (
+                "API v2 has no password sign-in: choose Harvest ID or a personal access token."
+                if self.account_url.text().strip()
+                else ""
+            )
+        elif choice.version == "v2" and self.use_token.isChecked():
+            text = f"{choice.reason[:1].upper()}{choice.reason[1:]}: sign in with a personal access token."
+        else:
+            text = f"Signs in to API {choice.version} at {choice.url.split('://', 1)[-1]}."
+        self.api_hint.setText(text)
+        self.api_hint.setVisible(bool(text))
 
     def set_busy(self, busy: bool, busy_text: str = "Checking with Harvest…") -> None:
         for widget in (
@@ -184,6 +226,13 @@ class SignInDialog(QDialog):
         (self.password if self.use_password.isChecked() else self.token).setFocus()
 
     def _missing(self) -> str | None:
+        if self.use_token.isChecked() and (choice := self._detected()) and choice.version == "v2":
+            self.use_pat.setChecked(True)  # a token for API v2's address is a personal access token
+            if not self.account_id.text().strip():
+                self.account_id.setFocus()
+                return f"{choice.url.split('://', 1)[-1]} serves API v2: enter the account ID shown with your token."
+        if self.use_password.isChecked() and self.account_url.text().strip() and self._detected() is None:
+            return "API v2 has no password sign-in: choose Harvest ID or a personal access token."
         if self.use_harvest_id.isChecked():
             if self.client_id.text().strip() and self.client_secret.text().strip():
                 return None
@@ -208,12 +257,15 @@ class SignInDialog(QDialog):
             self.error.setText(problem)
             self.error.show()
             return
+        choice = self._detected()
+        assert choice is not None  # `_missing` refused every input no API serves
+        _, account_id = self._credential()
         if self.use_harvest_id.isChecked():
             self._submit(
                 SignInRequest(
-                    server_url=normalized_account_url(self.account_url.text()),
+                    server_url=choice.url,
                     api_version="v2",
-                    account_id=int(self.account_id.text()) if self.account_id.text().strip() else None,
+                    account_id=account_id,
                     client_id=self.client_id.text().strip(),
                     client_secret=self.client_secret.text().strip(),
                 ),
@@ -221,15 +273,15 @@ class SignInDialog(QDialog):
             )
             return
         token = not self.use_password.isChecked()
-        pat = self.use_pat.isChecked()
+        v2 = choice.version == "v2"
         request = SignInRequest(
-            server_url=normalized_account_url(self.account_url.text()),  # v2: blank is Harvest's API
+            server_url=choice.url,
             email="" if token else self.email.text().strip(),
             password=None if token else self.password.text(),
             token=self.token.text().strip() if token else None,
-            data_format="json" if pat else str(self.data_format.currentData()),
-            api_version="v2" if pat else "v1",
-            account_id=int(self.account_id.text()) if pat else None,
+            data_format="json" if v2 else str(self.data_format.currentData()),
+            api_version=choice.version,
+            account_id=account_id if v2 else None,
         )
         self._submit(request)
 

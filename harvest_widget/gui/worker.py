@@ -50,7 +50,8 @@ SHUTDOWN_WAIT_MS = 3_000  # per thread; a hung Harvest call must not hold up Qui
 
 @dataclass(frozen=True, slots=True)
 class SignInRequest:
-    """What the sign-in dialog collected; exactly one of `password` and `token` is set."""
+    """What the sign-in dialog collected; exactly one of `password` and `token` is set.
+    `server_url` is where the chosen API lives (v2 on Harvest: https://api.harvestapp.com)."""
 
     server_url: str
     email: str = ""

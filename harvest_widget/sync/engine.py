@@ -338,15 +338,15 @@ class Engine:
 
     # -- network: blocking ------------------------------------------------------------------------
 
-    def sign_in(self) -> WhoAmI:
-        """Check the credentials with who_am_i and cache the user (raises `api.errors`)."""
-        who = self._read_user()
+    def sign_in(self, checked: WhoAmI | None = None) -> WhoAmI:
+        """Check the credentials with who_am_i and cache the user (raises `api.errors`); `checked`
+        is the user `connection.sign_in` has just read with these credentials, so it is not asked
+        twice."""
+        who = checked or self._call(self._backend.whoami)
+        self._keep_user(who)
         self._rate_limit_known = False
         self._learn_rate_limit(ask=True)
         return who
-
-    def refresh_whoami(self) -> WhoAmI:
-        return self.sign_in()
 
     def refresh_day(self, date: dt.date) -> DaySnapshot:
         """Read the day from the server and merge it (pending local changes win for their
@@ -415,11 +415,9 @@ class Engine:
             status=now,
         )
 
-    def _read_user(self) -> WhoAmI:
-        who = self._call(self._backend.whoami)
+    def _keep_user(self, who: WhoAmI) -> None:
         with self._store.transaction() as conn:
             cache.put_whoami(conn, self._account, who, self._clock())
-        return who
 
     def _refresh_stale_user(self) -> bool:
         """Read the user again when the cached one is older than a day (time zone, timer mode and
@@ -429,7 +427,7 @@ class Engine:
         if read_at is None or self._clock() - read_at <= _ACCOUNT_FACTS_FRESH:
             return True
         try:
-            self._read_user()
+            self._keep_user(self._call(self._backend.whoami))
         except (ThrottledError, AuthError, NetworkError, ServerError):
             return False
         except HarvestError as error:

@@ -16,6 +16,8 @@ from harvest_widget.api.api_detection import HARVEST_V2_URL, detect_api
         ("https://acme.harvestapp.com", "token", 123, "v2", HARVEST_V2_URL),  # the account address, a PAT
         ("https://api.harvestapp.com", "token", None, "v2", HARVEST_V2_URL),  # still needs the account id
         ("https://id.getharvest.com", "harvest_id", None, "v2", HARVEST_V2_URL),
+        ("acme.harvestapp.com", "personal_token", None, "v2", HARVEST_V2_URL),  # the id comes later
+        ("http://127.0.0.1:8765", "personal_token", None, "v2", "http://127.0.0.1:8765"),
         (None, "harvest_id", None, "v2", HARVEST_V2_URL),
         (None, "token", 5, "v2", HARVEST_V2_URL),
         ("https://api.harvestapp.com", None, None, "v2", HARVEST_V2_URL),

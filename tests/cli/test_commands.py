@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections import Counter
 from decimal import Decimal
+from typing import Literal
 
 import keyring
 import keyring.backends.fail
@@ -27,6 +29,7 @@ from harvest_widget.credentials import SERVICE
 from harvest_widget.sandbox import Fault, SandboxEntry
 from tests.cli.conftest import Cli
 from tests.memory_keyring import MemoryKeyring
+from tests.sync.harvest import WHO_AM_I
 
 
 def server_entries(cli: Cli, notes: str) -> list[SandboxEntry]:
@@ -458,6 +461,13 @@ def test_a_slow_harvest_does_not_hold_the_terminal_and_the_change_lands_once(
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert len(server_entries(signed_in, "cli-slow")) == 1
+
+
+def test_login_asks_harvest_who_the_user_is_once(cli: Cli, api: Literal["v1", "v2"]) -> None:
+    cli.api = api
+    assert cli.login().code == EXIT_OK
+    asked = Counter(r.path for r in cli.sandbox.requests if r.path in WHO_AM_I[api])
+    assert asked == Counter(WHO_AM_I[api])
 
 
 def test_login_over_api_v2_with_a_personal_access_token(cli: Cli) -> None:

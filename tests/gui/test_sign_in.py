@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 import requests
 
@@ -107,6 +110,31 @@ def test_a_personal_access_token_signs_in_to_api_v2(qtbot, first_run, sandbox, h
     assert '"api_version": "v2"' in home.settings_file.read_text()
 
 
+def test_the_api_is_detected_from_the_address_and_the_credential(qtbot, first_run, sandbox):
+    _, dialog = first_run
+    dialog.use_pat.setChecked(True)
+    dialog.account_url.setText("acme.harvestapp.com")  # the account's address, as the browser shows it
+    assert dialog.api_hint.text() == "Signs in to API v2 at api.harvestapp.com."
+    dialog.use_password.setChecked(True)
+    assert dialog.api_hint.text() == "Signs in to API v1 at acme.harvestapp.com."
+
+    dialog.account_url.setText("https://api.harvestapp.com")
+    assert "no password sign-in" in dialog.api_hint.text()
+    dialog.email.setText("someone@example.com")
+    dialog.password.setText("secret")
+    dialog.sign_in_button.click()
+    assert "no password sign-in" in dialog.error.text()
+
+    # A token for API v2's address is a personal access token, whichever token button was chosen.
+    dialog.use_token.setChecked(True)
+    dialog.token.setText("some-token")
+    dialog.sign_in_button.click()
+    assert dialog.use_pat.isChecked() and dialog.account_id.isVisible()
+    assert "enter the account ID" in dialog.error.text()
+    assert not dialog.busy.isVisible()
+    assert sandbox.requests == []
+
+
 class SignedInBrowser:
     """Plays the user's browser on the worker thread: approves at Harvest ID, follows the redirect."""
 
@@ -141,7 +169,8 @@ def test_harvest_id_in_the_browser_signs_in_to_api_v2(qtbot, home, memory_keyrin
             lambda: app_shell.window.isVisible() and app_shell.window.model.rowCount() > 0, timeout=WAIT_MS
         )
         assert browser.opened and "/oauth2/authorize" in browser.opened[0]
-        assert any("refresh_token" in value for value in memory_keyring.store.values())
+        [saved] = [json.loads(value) for value in memory_keyring.store.values()]
+        assert saved["refresh_token"] and saved["expires_at"] > time.time()  # renewed before it expires
         assert sandbox.oauth_client.client_secret not in home.settings_file.read_text()
     finally:
         app_shell.shutdown()

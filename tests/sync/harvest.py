@@ -31,6 +31,7 @@ Api = Literal["v1", "v2"]
 APIS: tuple[Api, ...] = ("v1", "v2")
 THROTTLE_DB = "throttle.sqlite3"
 PROJECT, TASK = 2001, 3002  # Website Redesign / Development, assigned to every demo-studio user
+WHO_AM_I: dict[Api, tuple[str, ...]] = {"v1": ("/account/who_am_i",), "v2": ("/v2/users/me", "/v2/company")}
 
 
 def account_key(api: str, url: str, email: str) -> str:

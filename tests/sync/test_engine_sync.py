@@ -21,7 +21,17 @@ from harvest_widget.sandbox import Sandbox
 from harvest_widget.store import Store
 from harvest_widget.sync import Engine
 from tests.sync.conftest import Clocks
-from tests.sync.harvest import PROJECT, TASK, Api, Wire, cache_view, engine_for_user, make_engine, server_view
+from tests.sync.harvest import (
+    PROJECT,
+    TASK,
+    WHO_AM_I,
+    Api,
+    Wire,
+    cache_view,
+    engine_for_user,
+    make_engine,
+    server_view,
+)
 
 EngineFactory = Callable[..., Engine]
 
@@ -506,17 +516,14 @@ def test_every_operation_works_over_xml_too(engine_for: EngineFactory, sandbox: 
     assert all(r.headers.get("accept") == "application/xml" for r in sandbox.requests)
 
 
-_WHO_AM_I = {"v1": ("/account/who_am_i",), "v2": ("/v2/users/me", "/v2/company")}
-
-
 def test_a_new_session_acts_for_the_user_read_today_and_reads_it_again_after_a_day(
     engine_for: EngineFactory, sandbox: Sandbox, wire: Wire, clocks: Clocks
 ) -> None:
     def asked() -> Counter[str]:
-        return Counter(r.path for r in sandbox.requests if r.path in _WHO_AM_I[wire.api])
+        return Counter(r.path for r in sandbox.requests if r.path in WHO_AM_I[wire.api])
 
     engine_for(clock=clocks.now, monotonic=clocks.monotonic).sign_in()
-    once = Counter(_WHO_AM_I[wire.api])
+    once = Counter(WHO_AM_I[wire.api])
     assert asked() == once
 
     # Each command-line call is a new session: the user read at sign-in serves it (v2 creates and
