@@ -11,6 +11,11 @@ requests it made per minute while idle (from the sandbox's request log).
 
 Targets: start-up <= 1.5x the bare window, memory <= 1.5x, no growth over the soak, <= 1 request/min.
 
+Both children run as an installed app does: from compiled bytecode (pip and PyInstaller ship .pyc
+files), kept in a throwaway PYTHONPYCACHEPREFIX that one discarded warm-up run of each fills, even
+where PYTHONDONTWRITEBYTECODE is set. A third figure, a minimal tray + table window (no app code),
+shows how much of the gap any PySide6 tray app with a table pays.
+
     .venv/bin/python bench/gui_startup.py [--runs 7] [--soak-minutes 10]
 """
 
@@ -25,6 +30,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the parent never loads Qt; each child imports it as part of what it measures
+    from PySide6.QtWidgets import QApplication, QWidget
 
 CHILD_ENV = "HARVEST_WIDGET_BENCH_CHILD"
 SECRETS_ENV = "HARVEST_WIDGET_BENCH_SECRETS"  # gui_bench_keyring reads the login's secret from here
@@ -42,25 +51,72 @@ def emit(event: str, **fields: object) -> None:
 
 
 # ---- children ----------------------------------------------------------------------------------
-def child_bare() -> None:
+def show_until_painted(app: QApplication, window: QWidget, painted: QWidget) -> None:
+    """Show `window`, report time and memory once `painted` first paints, and quit."""
     from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not hasattr(self, "done"):
+                self.done = True
+                QTimer.singleShot(0, report)
+            return False
+
+    def report() -> None:
+        emit("painted")
+        emit("rss", kb=rss_kb())
+        app.quit()
+
+    watcher = FirstPaint()
+    painted.installEventFilter(watcher)
+    window.show()
+    app.exec()
+
+
+def child_bare() -> None:
     from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
     app = QApplication([sys.argv[0]])
     window = QWidget()
     QVBoxLayout(window).addWidget(QLabel("Hello from a bare PySide6 window"))
 
-    class FirstPaint(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint and not hasattr(self, "done"):
-                self.done = True
-                QTimer.singleShot(0, lambda: (emit("painted"), emit("rss", kb=rss_kb()), app.quit()))
-            return False
+    show_until_painted(app, window, window)
 
-    watcher = FirstPaint()
-    window.installEventFilter(watcher)
-    window.show()
-    app.exec()
+
+def child_minimal() -> None:
+    """The floor for a tray app: a main window with a 2-row table, a line edit and a tray icon."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import (
+        QApplication,
+        QLineEdit,
+        QMainWindow,
+        QSystemTrayIcon,
+        QTableView,
+        QVBoxLayout,
+        QWidget,
+    )
+
+    app = QApplication([sys.argv[0]])
+    window = QMainWindow()
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    layout.addWidget(QLineEdit())
+    table = QTableView()
+    model = QStandardItemModel(2, 4)
+    for row in range(2):
+        for column in range(4):
+            model.setItem(row, column, QStandardItem(f"{row}, {column}"))
+    table.setModel(model)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    layout.addWidget(table)
+    window.setCentralWidget(central)
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(QColor("#f36c00"))
+    tray = QSystemTrayIcon(QIcon(pixmap))
+    tray.show()
+
+    show_until_painted(app, window, table.viewport())
 
 
 def child_app(soak_s: float) -> None:
@@ -108,7 +164,12 @@ def child_app(soak_s: float) -> None:
         QTimer.singleShot(5_000, lambda: emit("rss_connected", kb=rss_kb()))
         for minute in range(1, int(soak_s // 60) + 1):
             QTimer.singleShot(minute * 60_000, lambda m=minute: emit("rss", kb=rss_kb(), minute=m))
-        QTimer.singleShot(int(soak_s * 1000), lambda: (emit("soak_done", kb=rss_kb()), app.quit()))
+
+        def soak_done() -> None:
+            emit("soak_done", kb=rss_kb())
+            app.quit()
+
+        QTimer.singleShot(int(soak_s * 1000), soak_done)
 
     watcher = FirstPaint()
     viewport.installEventFilter(watcher)
@@ -158,11 +219,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--soak-minutes", type=float, default=10.0)
-    parser.add_argument("--child", choices=("app", "bare"))
+    parser.add_argument("--child", choices=("app", "bare", "minimal"))
     parser.add_argument("--soak-seconds", type=float, default=0.0)
     args = parser.parse_args()
     if args.child == "bare":
         child_bare()
+        return 0
+    if args.child == "minimal":
+        child_minimal()
         return 0
     if args.child == "app":
         child_app(args.soak_seconds)
@@ -172,40 +236,61 @@ def main() -> int:
 
     sandbox = Sandbox().start()
     user = sandbox.users["admin"]
-    with tempfile.TemporaryDirectory(prefix="harvest-widget-bench-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="harvest-widget-bench-") as folder,
+        tempfile.TemporaryDirectory(prefix="harvest-widget-pyc-") as bytecode,
+    ):
         home = Path(folder)
         prepare_home(home, sandbox.url, user.email, user.password)
         env = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"},
+            "PYTHONPYCACHEPREFIX": bytecode,
             "HARVEST_WIDGET_HOME": str(home),
             "QT_QPA_PLATFORM": "offscreen",
             "PYTHON_KEYRING_BACKEND": "gui_bench_keyring.EnvironmentKeyring",
             SECRETS_ENV: json.dumps({"password": user.password}),
         }
-        bare_ms, app_tray_ms, app_paint_ms, bare_rss, app_rss = [], [], [], [], []
+        for kind in ("bare", "minimal", "app"):
+            run_child(kind, env)  # warm-up: compiles the bytecode
+        bare_ms, minimal_ms, app_tray_ms, app_paint_ms, bare_rss, minimal_rss, app_rss = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
         for _ in range(args.runs):
             started, events = run_child("bare", env)
             bare_ms.append((events["painted"][0]["t"] - started) * 1000)
             bare_rss.append(events["rss"][0]["kb"])
+            started, events = run_child("minimal", env)
+            minimal_ms.append((events["painted"][0]["t"] - started) * 1000)
+            minimal_rss.append(events["rss"][0]["kb"])
             started, events = run_child("app", env)
             app_tray_ms.append((events["tray_shown"][0]["t"] - started) * 1000)
             app_paint_ms.append((events["painted"][0]["t"] - started) * 1000)
             app_rss.append(events["rss"][0]["kb"])
-        bare, tray, paint = (
+        bare, minimal, tray, paint = (
             statistics.median(bare_ms),
+            statistics.median(minimal_ms),
             statistics.median(app_tray_ms),
             statistics.median(app_paint_ms),
         )
         print(f"start-up, median of {args.runs} runs (offscreen, process start to ...):")
         print(f"  bare PySide6 window, first paint      {bare:7.0f} ms")
+        print(f"  minimal tray + table window, paint    {minimal:7.0f} ms  ({minimal / bare:.2f}x bare)")
         print(f"  widget: tray icon shown               {tray:7.0f} ms  ({tray / bare:.2f}x bare)")
         print(
             f"  widget: today's entries painted       {paint:7.0f} ms  ({paint / bare:.2f}x bare; target <= 1.5x)"
         )
         bare_mb, app_mb = statistics.median(bare_rss) / 1024, statistics.median(app_rss) / 1024
+        minimal_mb = statistics.median(minimal_rss) / 1024
         print("resident memory when today's entries are painted (median):")
         print(
-            f"  bare window {bare_mb:6.1f} MB   widget {app_mb:6.1f} MB  ({app_mb / bare_mb:.2f}x; target <= 1.5x)"
+            f"  bare window {bare_mb:6.1f} MB   minimal tray + table {minimal_mb:6.1f} MB ({minimal_mb / bare_mb:.2f}x)"
+            f"   widget {app_mb:6.1f} MB  ({app_mb / bare_mb:.2f}x; target <= 1.5x)"
         )
 
         soak_s = args.soak_minutes * 60

@@ -63,6 +63,7 @@ class Shell(QObject):
         self._today: dt.date | None = None
         self._signed_in = False
         self._hidden_start = False
+        self._painted_once = False
 
         worker = self.worker
         worker.view_ready.connect(self._on_view_ready)
@@ -235,6 +236,11 @@ class Shell(QObject):
 
     # ---- worker answers -----------------------------------------------------------------------
     def _on_view_ready(self, view: DayView) -> None:
+        if not self._painted_once:
+            self._painted_once = True
+            # After this view's paint (posted events run before timers): the worker's next step
+            # loads the keyring and the HTTP client, whose imports would hold up that paint.
+            QTimer.singleShot(0, self.handle.go_online)
         self.window.show_view(view)
         self.tray.show_view(view, throttled=self.window.status_line.is_throttled())
         if self._today is None:

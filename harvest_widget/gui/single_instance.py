@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import zlib
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
@@ -15,9 +15,10 @@ _WAKE = b"show\n"
 
 
 def server_name(lock_path: Path) -> str:
-    """A socket name unique to this home (the demo's throwaway home gets its own)."""
-    digest = hashlib.sha256(str(lock_path.resolve()).encode()).hexdigest()[:16]
-    return f"harvest-widget-{digest}"
+    """A socket name unique to this home (the demo's throwaway home gets its own). A checksum, not
+    hashlib: that would load OpenSSL (~4 MB, ~5 ms) before the first paint, for a name."""
+    path = str(lock_path.resolve()).encode()
+    return f"harvest-widget-{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
 class SingleInstance(QObject):

@@ -146,6 +146,7 @@ class EngineWorker(QObject):
         self._source = source
         self._engine: Engine | None = None  # local operations and reads only
         self._connected = False  # the sync thread has a networked engine
+        self._online_pending = False  # the cached day is shown; `go_online` opens the keyring and HTTP
         self.sync_runner = SyncRunner()  # moved to its own thread by `WorkerHandle`
         self._sync_adopt.connect(self.sync_runner.adopt)
         self._sync_run.connect(self.sync_runner.run)
@@ -182,22 +183,37 @@ class EngineWorker(QObject):
             settings = self._source.settings()
             self._apply_settings(settings)
             self.settings_loaded.emit(settings)
-            shown = self._show_cache_first()
-            networked = self._source.open()
-            self._wake_marks = (self._wall_clock(), self._monotonic())
-            self._wake_timer.start()
-            if networked is None:
-                self._engine = None
-                self._source.close()
-                self.needs_sign_in.emit()
+            if self._show_cache_first():
+                self._online_pending = True
                 return
-            self._connect(networked)
-            if not shown and self._engine is not None:
-                whoami = self._engine.whoami()
-                if whoami is not None:
-                    self.signed_in.emit(whoami)
-                self._emit_view()
-            self._request_sync(0)
+            self._open_networked(shown=False)
+
+    @Slot()
+    def go_online(self) -> None:
+        """The GUI has painted the cached day: now load the keyring and the HTTP client and sync.
+        (Importing them takes ~100 ms of the interpreter lock, which would have delayed that paint.)"""
+        if not self._online_pending:
+            return
+        self._online_pending = False
+        with self._reporting("opening the timesheet"):
+            self._open_networked(shown=True)
+
+    def _open_networked(self, *, shown: bool) -> None:
+        networked = self._source.open()
+        self._wake_marks = (self._wall_clock(), self._monotonic())
+        self._wake_timer.start()
+        if networked is None:
+            self._engine = None
+            self._source.close()
+            self.needs_sign_in.emit()
+            return
+        self._connect(networked)
+        if not shown and self._engine is not None:
+            whoami = self._engine.whoami()
+            if whoami is not None:
+                self.signed_in.emit(whoami)
+            self._emit_view()
+        self._request_sync(0)
 
     def _show_cache_first(self) -> bool:
         """Paint the cached day before the keyring and the network are touched (they can be slow);
@@ -220,6 +236,7 @@ class EngineWorker(QObject):
 
     def _disconnect(self) -> None:
         """The sync thread forgets its engine (after the sync it may be running)."""
+        self._online_pending = False
         self._sync_timer.stop()
         self._connected = False
         self._sync_adopt.emit(None)
@@ -522,6 +539,7 @@ class WorkerHandle(QObject):
     """
 
     _open = Signal(object)
+    _go_online = Signal()
     _close = Signal()
     _show_day = Signal(object)
     _refresh = Signal(bool)
@@ -546,7 +564,7 @@ class WorkerHandle(QObject):
         self._thread.setObjectName("engine-worker")
         worker.moveToThread(self._thread)
         for name in (
-            "open", "close", "show_day", "refresh", "sync_now", "suggest_notes", "create", "start",
+            "open", "go_online", "close", "show_day", "refresh", "sync_now", "suggest_notes", "create", "start",
             "start_recent", "stop", "edit", "delete", "restore", "resolve", "sign_in", "sign_out",
             "save_settings",
         ):  # fmt: skip
@@ -564,6 +582,10 @@ class WorkerHandle(QObject):
         self._sync_thread.start()
         self._thread.start()
         self._open.emit(sign_in)
+
+    def go_online(self) -> None:
+        """Call once the first view is painted: the worker then connects to Harvest."""
+        self._go_online.emit()
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_WAIT_MS) -> bool:
         """Close the engines, stop both threads and wait for them, at most `timeout_ms` each; True

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, QTimer
 from harvest_widget.gui.entry_table_model import COL_NOTES
 from harvest_widget.gui.worker import EngineWorker, user_message
 from harvest_widget.sandbox import Fault
-from tests.gui.conftest import wait_view
+from tests.gui.conftest import WAIT_MS, make_shell, wait_view
+from tests.memory_keyring import MemoryKeyring
 
 LATENCY_S = 3.0
 OPERATIONS = 6  # 6 ops + the refreshes at 3 s each keep this test near 25 s (the issue allows fewer ops)
@@ -185,3 +186,45 @@ def test_quit_waits_only_a_bounded_time_for_a_sync_stuck_on_harvest(qtbot, shell
     assert waited < 2.0
     sync_thread = shell.handle._sync_thread
     assert sync_thread.wait(30_000)  # the call returns in the end; the thread then stops by itself
+
+
+class ReadCountingKeyring(MemoryKeyring):
+    def __init__(self, store: dict[tuple[str, str], str]) -> None:
+        super().__init__()
+        self.store = dict(store)
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+def test_a_restart_paints_the_cached_day_before_the_keyring_and_harvest_then_syncs(
+    qtbot, shell, sandbox, home, memory_keyring
+):
+    notes = {row.entry.notes for row in shell.window.current_view().shown.entries}
+    shell.shutdown()
+    sandbox.clear_requests()
+    keyring = ReadCountingKeyring(memory_keyring.store)
+    restarted = make_shell(home, keyring)
+    qtbot.addWidget(restarted.window)
+    first: list[tuple[set[str], int, int]] = []
+
+    def on_view(view) -> None:
+        if not first:
+            first.append(
+                ({row.entry.notes for row in view.shown.entries}, keyring.reads, len(sandbox.requests))
+            )
+
+    restarted.view_shown.connect(on_view)
+    try:
+        with qtbot.waitSignal(restarted.view_shown, timeout=WAIT_MS):
+            restarted.start()
+        assert first == [(notes, 0, 0)]  # from the cache alone
+        wait_view(
+            qtbot, restarted, lambda v: bool(sandbox.requests) and v.shown.status.last_sync_at is not None
+        )
+        assert keyring.reads > 0
+        qtbot.waitUntil(lambda: any(r.path.startswith("/daily") for r in sandbox.requests), timeout=WAIT_MS)
+    finally:
+        restarted.shutdown()
