@@ -14,7 +14,6 @@ dialogs are switched off and crashes are only logged, so a broken dialog can nev
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 import traceback
@@ -70,6 +69,8 @@ def open_log_folder(paths: AppPaths) -> bool:
 
 def crash_details(exc_info: ExcInfo, paths: AppPaths, thread_name: str | None = None) -> str:
     """The report a user can paste into a ticket: versions, log location, traceback; redacted."""
+    import platform  # only when something crashed: not worth its import before the first paint
+
     where = f" in thread {thread_name}" if thread_name else ""
     lines = [
         f"{APP_NAME} {__version__} on {platform.platform()}",

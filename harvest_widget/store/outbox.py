@@ -9,9 +9,9 @@ server before sending it again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
-import socket
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +37,14 @@ class Op:
 
 def claimer_id(token: str) -> str:
     """Who holds a claim: host and pid (to notice a dead holder at once) and a per-engine token."""
-    return f"{socket.gethostname()}:{os.getpid()}:{token}"
+    return f"{_host()}:{os.getpid()}:{token}"
+
+
+@functools.cache
+def _host() -> str:
+    import socket  # on first claim, not at import: the widget's first paint does not wait for it
+
+    return socket.gethostname()
 
 
 def enqueue(
@@ -204,7 +211,7 @@ def _holder_alive(claimed_by: str | None) -> bool | None:
     the lease decides). Another engine in this very process is unknown too."""
     host, _, rest = (claimed_by or "").partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or os.name != "posix":
+    if host != _host() or not pid_text.isdigit() or os.name != "posix":
         return None
     pid = int(pid_text)
     if pid == os.getpid():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,17 +66,19 @@ class Drain:
         self._account = account
         self._time = time
         self._merge = merge
-        self._claimer = outbox.claimer_id(secrets.token_hex(4))
+        # os.urandom, not `secrets`: that imports hmac and so OpenSSL (~4 MB) into every process.
+        self._token = os.urandom(4).hex()
 
     def run(self) -> DrainResult:
         """Send until the outbox is empty, another process holds its head, or Harvest pauses us."""
         result = DrainResult()
+        claimer = outbox.claimer_id(self._token)
         with self._store.reading() as conn:
             result.paused = status.throttled_until(conn, self._account, self._time.now()) is not None
         while not result.paused:
             with self._store.transaction() as conn:
                 op = outbox.claim_next(
-                    conn, self._account, self._claimer, self._time.now().timestamp(), LEASE_SECONDS
+                    conn, self._account, claimer, self._time.now().timestamp(), LEASE_SECONDS
                 )
                 cached = cache.entry(conn, self._account, op.entry_id) if op else None
             if op is None:
