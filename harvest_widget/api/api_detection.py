@@ -29,6 +29,7 @@ CredentialKind = Literal["password", "token", "personal_token", "harvest_id"]
 
 HARVEST_V2_URL = "https://api.harvestapp.com"
 _V2_HOSTS = ("api.harvestapp.com", "id.getharvest.com")
+_V2_ONLY: dict[str, str] = {"harvest_id": "Harvest ID sign-in", "personal_token": "a personal access token"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +59,8 @@ def detect_api(
     if given and "://" not in given:
         given = f"https://{given}"
     on_v2_host = _host(given) in _V2_HOSTS if given else True
-    if credential in ("harvest_id", "personal_token") or (credential == "token" and account_id is not None):
-        why = {"harvest_id": "Harvest ID sign-in", "personal_token": "a personal access token"}.get(
-            credential or "", "a token with an account id"
-        )
+    if credential in _V2_ONLY or (credential == "token" and account_id is not None):
+        why = _V2_ONLY.get(credential or "", "a token with an account id")
         return ApiChoice("v2", _v2_url(given), f"{why} speaks API v2")
     if credential == "password":
         if not given or on_v2_host:
