@@ -13,7 +13,8 @@ from tests.gui.conftest import WAIT_MS, make_shell, wait_view
 from tests.memory_keyring import MemoryKeyring
 
 LATENCY_S = 3.0
-OPERATIONS = 6  # 6 ops + the refreshes at 3 s each keep this test near 25 s (the issue allows fewer ops)
+OPERATIONS = 20  # 18 quick entries and 2 inline edits, each one call of 3 s: the test takes ~70 s
+CREATES = OPERATIONS - 2
 MAX_GAP_S = 0.25  # a single blocking call would show as a gap of >= 3 s
 
 
@@ -45,13 +46,17 @@ def test_gui_thread_never_blocks_while_operations_sync_through_a_slow_harvest(qt
     heartbeat = Heartbeat()
     heartbeat.start()
     started = time.perf_counter()
-    for number in range(OPERATIONS - 2):
+    first, second = (window.model.local_entry(row).entry.id for row in (0, 1))
+    for number in range(CREATES):
         qtbot.keyClicks(window.quick_entry.picker, "mobile dev")
         qtbot.keyClicks(window.quick_entry.notes, f"Slow line {number}")
         qtbot.keyClicks(window.quick_entry.hours, "15m")
         qtbot.keyClick(window.quick_entry.hours, Qt.Key.Key_Return)
-    first = window.model.local_entry(0).entry.id
-    window.model.setData(window.model.index(0, COL_NOTES), "Edited while slow")
+    for entry_id, notes in ((first, "Edited while slow"), (second, "Also edited while slow")):
+        row = next(
+            r for r in range(window.model.rowCount()) if window.model.local_entry(r).entry.id == entry_id
+        )
+        window.model.setData(window.model.index(row, COL_NOTES), notes)
     window.sync_action.trigger()
     shell.tray.menu.aboutToShow.emit()  # opening the menu asks for a refresh too
     wait_view(
@@ -59,15 +64,18 @@ def test_gui_thread_never_blocks_while_operations_sync_through_a_slow_harvest(qt
         shell,
         lambda v: (
             v.shown.status.pending_ops == 0
-            and sum(e.entry.notes.startswith("Slow line") for e in v.shown.entries) == 4
+            and sum(e.entry.notes.startswith("Slow line") for e in v.shown.entries) == CREATES
         ),
-        timeout=60_000,
+        timeout=180_000,
     )
     elapsed = time.perf_counter() - started
     heartbeat.timer.stop()
     server = sandbox.entries("admin")
-    assert sum(e.notes.startswith("Slow line") for e in server) == 4
-    assert any(e.id == first and e.notes == "Edited while slow" for e in server)
+    assert sum(e.notes.startswith("Slow line") for e in server) == CREATES
+    assert {(e.id, e.notes) for e in server} >= {
+        (first, "Edited while slow"),
+        (second, "Also edited while slow"),
+    }
     print(
         f"\n{OPERATIONS} ops with {LATENCY_S} s latency synced in {elapsed:.1f} s; heartbeat max gap {heartbeat.max_gap * 1000:.0f} ms over {heartbeat.beats} beats"
     )
