@@ -89,6 +89,19 @@ class EntryDraft:
     def starts_timer(self) -> bool:
         return self.hours is None and not self.ended_at
 
+    @classmethod
+    def copy_of(cls, entry: Entry) -> EntryDraft:
+        """A draft that creates `entry` again (undoing a delete, re-creating one deleted elsewhere)."""
+        return cls(
+            project_id=entry.project_id,
+            task_id=entry.task_id,
+            spent_on=entry.spent_on,
+            notes=entry.notes,
+            hours=entry.hours,
+            started_at=entry.started_at,
+            ended_at=entry.ended_at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class EntryChanges:

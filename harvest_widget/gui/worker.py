@@ -378,15 +378,7 @@ class EngineWorker(QObject):
     @Slot(object)
     def restore(self, entry: Entry) -> None:
         """Undo a delete: the entry comes back as a new one with the same fields."""
-        draft = EntryDraft(
-            project_id=entry.project_id,
-            task_id=entry.task_id,
-            spent_on=entry.spent_on,
-            notes=entry.notes,
-            hours=entry.hours,
-            started_at=entry.started_at,
-            ended_at=entry.ended_at,
-        )
+        draft = EntryDraft.copy_of(entry)
         self._local("restoring the entry", lambda engine: engine.create(draft))
 
     @Slot(int, str)

@@ -610,15 +610,7 @@ class Engine:
         local_id = cache.next_local_id(conn)
         cache.change_entry_id(conn, self._account, op.entry_id, local_id)
         old = self._time.stopped(cached)
-        draft = EntryDraft(
-            project_id=old.project_id,
-            task_id=old.task_id,
-            spent_on=old.spent_on,
-            notes=old.notes,
-            hours=old.hours,
-            started_at=old.started_at,
-            ended_at=old.ended_at,
-        )
+        draft = EntryDraft.copy_of(old)
         cache.put_entry(
             conn, self._account, CachedEntry(dataclasses.replace(old, id=local_id, is_locked=False))
         )
