@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from harvest_widget.api.api_detection import ApiChoice, CredentialKind, detect_api
+from harvest_widget.gui.style import ERROR_STYLE
 from harvest_widget.gui.worker import SignInRequest
 
 
@@ -99,11 +100,10 @@ class SignInDialog(QDialog):
         self.api_hint = QLabel(self)
         self.api_hint.setObjectName("signInApi")
         self.api_hint.setWordWrap(True)
-        self.api_hint.setEnabled(False)  # the muted look of a hint, not an error
 
         self.error = QLabel(self)
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
         self.busy = QProgressBar(self)
@@ -186,6 +186,7 @@ class SignInDialog(QDialog):
 
     def _update_hint(self) -> None:
         choice = self._detected()
+        warning = choice is None or (choice.version == "v2" and self.use_token.isChecked())
         if choice is None:
             text = (
                 "API v2 has no password sign-in: choose Harvest ID or a personal access token."
@@ -197,6 +198,7 @@ class SignInDialog(QDialog):
         else:
             text = f"Signs in to API {choice.version} at {choice.url.split('://', 1)[-1]}."
         self.api_hint.setText(text)
+        self.api_hint.setStyleSheet(ERROR_STYLE if warning else "")
         self.api_hint.setVisible(bool(text))
 
     def set_busy(self, busy: bool, busy_text: str = "Checking with Harvest…") -> None:

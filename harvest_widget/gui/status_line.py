@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
+from harvest_widget.gui.style import ERROR_STYLE
+
 if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
     from harvest_widget.sync.snapshots import SyncStatus
 
@@ -58,7 +60,7 @@ class StatusLine(QWidget):
         self.text.setObjectName("statusText")
         self.error = QLabel(self)
         self.error.setObjectName("statusError")
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.details_button = QPushButton("Details…", self)
         self.details_button.setFlat(True)
