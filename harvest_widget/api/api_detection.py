@@ -40,6 +40,11 @@ class ApiChoice:
     url: str
     reason: str
 
+    @property
+    def address(self) -> str:
+        """`url` without its scheme, for sentences ("api.harvestapp.com")."""
+        return self.url.split("://", 1)[-1]
+
 
 def _host(url: str) -> str:
     return (urllib.parse.urlsplit(url if "://" in url else f"https://{url}").hostname or "").lower()

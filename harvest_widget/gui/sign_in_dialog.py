@@ -196,7 +196,7 @@ class SignInDialog(QDialog):
         elif choice.version == "v2" and self.use_token.isChecked():
             text = f"{choice.reason[:1].upper()}{choice.reason[1:]}: sign in with a personal access token."
         else:
-            text = f"Signs in to API {choice.version} at {choice.url.split('://', 1)[-1]}."
+            text = f"Signs in to API {choice.version} at {choice.address}."
         self.api_hint.setText(text)
         self.api_hint.setStyleSheet(ERROR_STYLE if warning else "")
         self.api_hint.setVisible(bool(text))
@@ -232,7 +232,7 @@ class SignInDialog(QDialog):
             self.use_pat.setChecked(True)  # a token for API v2's address is a personal access token
             if not self.account_id.text().strip():
                 self.account_id.setFocus()
-                return f"{choice.url.split('://', 1)[-1]} serves API v2: enter the account ID shown with your token."
+                return f"{choice.address} serves API v2: enter the account ID shown with your token."
         if self.use_password.isChecked() and self.account_url.text().strip() and self._detected() is None:
             return "API v2 has no password sign-in: choose Harvest ID or a personal access token."
         if self.use_harvest_id.isChecked():

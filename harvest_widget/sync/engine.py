@@ -422,9 +422,8 @@ class Engine:
     def _refresh_stale_user(self) -> bool:
         """Read the user again when the cached one is older than a day (time zone, timer mode and
         week start change rarely, but they change). False when Harvest cannot be asked now."""
-        with self._store.reading() as conn:
-            read_at = cache.whoami_read_at(conn, self._account)
-        if read_at is None or self._clock() - read_at <= _ACCOUNT_FACTS_FRESH:
+        known, fresh = self._cached_user()
+        if known is None or fresh:
             return True
         try:
             self._keep_user(self._call(self._backend.whoami))
@@ -439,13 +438,18 @@ class Engine:
         a fresh process (each command-line call) does not spend two v2 calls asking again."""
         if self._user_adopted or not isinstance(self._backend, ActsForKnownUser):
             return
-        with self._store.reading() as conn:
-            known = cache.whoami(conn, self._account)
-            read_at = cache.whoami_read_at(conn, self._account)
-        if known is None or read_at is None or self._clock() - read_at > _ACCOUNT_FACTS_FRESH:
+        known, fresh = self._cached_user()
+        if known is None or not fresh:
             return
         self._backend.adopt_whoami(known)
         self._user_adopted = True
+
+    def _cached_user(self) -> tuple[WhoAmI | None, bool]:
+        """The cached user, and whether it was read from Harvest within `_ACCOUNT_FACTS_FRESH`."""
+        with self._store.reading() as conn:
+            known = cache.whoami(conn, self._account)
+            read_at = cache.whoami_read_at(conn, self._account)
+        return known, read_at is not None and self._clock() - read_at <= _ACCOUNT_FACTS_FRESH
 
     def _learn_rate_limit(self, *, ask: bool = False) -> bool:
         """Once per engine, make the shared limiter keep under the account's throttle window: the
