@@ -4,7 +4,8 @@ Writes into `resources/generated/` (committed, so packaging needs no render step
 - `app-<N>.png` for N in 16..1024 (Linux hicolor theme, window icon, macOS/Windows sources),
 - `app.ico` (Windows: BMP entries up to 128 px, PNG-compressed 256 px entry, as Windows expects),
 - `app.icns` (macOS: PNG entries 16..1024 including @2x types),
-- `tray-<state>[-dark].png` and `@2x` variants (for platforms or tools that want bitmaps).
+- `tray-<state>[-dark]-<N>.png` at each tray size the app loads (`TRAY_ICON_SIZES`): the widget
+  shows these bitmaps, not the SVGs (see harvest_widget/gui/tray_icons.py).
 
 Qt renders the SVGs offscreen (QSvgRenderer), so the only tool needed is the project's venv.
 The ICO and ICNS containers are written here from the PNGs: both are simple formats, and this
@@ -28,6 +29,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QImageWriter, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
+from harvest_widget.gui.tray_icons import APP_ICON_SIZES, TRAY_ICON_SIZES, TrayState
+
 ROOT = Path(__file__).resolve().parent.parent
 ICONS = ROOT / "resources" / "icons"
 APP_PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512, 1024)
@@ -46,7 +49,8 @@ ICNS_TYPES = (
     (b"ic13", 256),
     (b"ic14", 512),
 )
-TRAY_STATES = ("idle", "running", "pending", "offline", "throttled")
+TRAY_STATES = tuple(state.value for state in TrayState)
+assert set(APP_ICON_SIZES) <= set(APP_PNG_SIZES)
 
 
 def render(svg: Path, size: int) -> QImage:
@@ -131,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     for state in TRAY_STATES:
         for suffix in ("", "-dark"):
             svg = ICONS / f"tray-{state}{suffix}.svg"
-            write(out / f"tray-{state}{suffix}.png", png_bytes(render(svg, 16)))
-            write(out / f"tray-{state}{suffix}@2x.png", png_bytes(render(svg, 32)))
+            for size in TRAY_ICON_SIZES:
+                write(out / f"tray-{state}{suffix}-{size}.png", png_bytes(render(svg, size)))
     return 0
 
 

@@ -43,6 +43,10 @@ def test_renders_every_format_and_the_containers_read_back(
     qtbot: QtBot, render_icons: ModuleType, tmp_path: Path
 ) -> None:
     assert render_icons.main(["--out", str(tmp_path)]) == 0
+    for state, suffix, size in itertools.product(
+        render_icons.TRAY_STATES, ("", "-dark"), render_icons.TRAY_ICON_SIZES
+    ):
+        assert QImage(str(tmp_path / f"tray-{state}{suffix}-{size}.png")).width() == size
     ico = read_all(tmp_path / "app.ico")
     assert sorted(image.width() for image in ico) == sorted(render_icons.ICO_SIZES)
     icns = read_all(tmp_path / "app.icns")

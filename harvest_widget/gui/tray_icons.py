@@ -1,4 +1,9 @@
-"""Tray icons per state: SHIP's SVGs under `resources/icons/`, or a drawn fallback when missing."""
+"""Tray icons per state, from PNGs rendered at each size a panel asks for, or drawn when missing.
+
+The PNGs in `resources/generated/` are rendered from the SVG sources in `resources/icons/` by
+`scripts/render_icons.py`. Bitmaps, not the SVGs, at run time: Qt's SVG icon engine costs ~2 MB
+and its plugin load before the first paint, and a bitmap drawn for each size is as crisp.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,18 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
     from harvest_widget.sync.snapshots import SyncStatus
+
+
+# Tray icon sizes: 16/20/24/32/40/48 are Windows at 100-300 % scaling, 22/44 the Linux panels,
+# 16/32 the macOS menu bar (1x/2x); Qt picks the nearest size for anything else.
+TRAY_ICON_SIZES = (16, 20, 22, 24, 32, 40, 44, 48, 64)
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 class TrayState(Enum):
@@ -37,15 +48,16 @@ def tray_state(status: SyncStatus, running: bool, *, throttled: bool) -> TraySta
 
 
 def icons_dir() -> Path:
-    """`resources/icons` beside the package, or inside a PyInstaller bundle."""
+    """`resources/generated` beside the package, or inside a PyInstaller bundle."""
     bundle = getattr(sys, "_MEIPASS", None)
     root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
-    return root / "resources" / "icons"
+    return root / "resources" / "generated"
 
 
 def app_icon() -> QIcon:
-    path = icons_dir() / "app.svg"
-    return QIcon(str(path)) if path.exists() else _drawn_icon(TrayState.IDLE, QColor(250, 93, 0))
+    return _icon_from_files("app-{size}.png", APP_ICON_SIZES) or _drawn_icon(
+        TrayState.IDLE, QColor(250, 93, 0)
+    )
 
 
 def prefers_dark_icons() -> bool:
@@ -58,13 +70,23 @@ def prefers_dark_icons() -> bool:
 
 def tray_icon(state: TrayState, *, dark: bool = False) -> QIcon:
     suffix = "-dark" if dark else ""
-    path = icons_dir() / f"tray-{state.value}{suffix}.svg"
-    if path.exists():
-        icon = QIcon(str(path))
-    else:
-        icon = _drawn_icon(state, QColor(235, 235, 235) if dark else QColor(40, 40, 40))
+    icon = _icon_from_files(f"tray-{state.value}{suffix}-{{size}}.png", TRAY_ICON_SIZES) or _drawn_icon(
+        state, QColor(235, 235, 235) if dark else QColor(40, 40, 40)
+    )
     if sys.platform == "darwin":
         icon.setIsMask(True)  # macOS recolours template icons for light and dark menu bars
+    return icon
+
+
+def _icon_from_files(pattern: str, sizes: tuple[int, ...]) -> QIcon | None:
+    """One icon holding `pattern` at each size, or None when the rendered files are missing."""
+    folder = icons_dir()
+    paths = [folder / pattern.format(size=size) for size in sizes]
+    if not all(path.exists() for path in paths):
+        return None
+    icon = QIcon()
+    for path, size in zip(paths, sizes, strict=True):
+        icon.addFile(str(path), QSize(size, size))
     return icon
 
 
