@@ -1,4 +1,4 @@
-"""Logging: a rotating file in the log folder, with secrets redacted before anything is written.
+"""Logging: a file in the log folder, rotated at start-up, with secrets redacted before anything is written.
 
 Redaction works on two levels: known secret values (passwords, tokens) registered at runtime with
 `redact_value`, and patterns that look like credentials (Authorization headers, access_token=...,
@@ -8,7 +8,6 @@ Redaction works on two levels: known secret values (passwords, tokens) registere
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import threading
 from pathlib import Path
@@ -20,6 +19,8 @@ _PATTERNS = (
     ),
 )
 _MASK = "[REDACTED]"
+MAX_LOG_BYTES = 1_000_000
+LOG_BACKUPS = 5
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 
@@ -47,13 +48,32 @@ class RedactingFormatter(logging.Formatter):
 
 
 def setup_logging(log_file: Path, level: int = logging.INFO) -> logging.Handler:
-    """Send the root logger to a rotating, redacting file (1 MB x 5); returns the handler."""
+    """Send the root logger to `log_file`, redacted; returns the handler.
+
+    The file is rotated when a process starts, once it is over `MAX_LOG_BYTES` (`LOG_BACKUPS` old
+    files kept), not as it is written: RotatingFileHandler's module (socket, pickle, queue) costs
+    ~7 ms before the widget's first paint, and the app logs problems, not traffic, so a file
+    outgrows 1 MB only over many days without a restart."""
     log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
+    rotate_log(log_file)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
     return handler
+
+
+def rotate_log(log_file: Path) -> None:
+    """`app.log` -> `app.log.1` -> ... -> `app.log.5` (dropped) when `app.log` is over the limit.
+    A file another process holds open (Windows refuses to rename it) is rotated another time."""
+    try:
+        if log_file.stat().st_size < MAX_LOG_BYTES:
+            return
+        for index in range(LOG_BACKUPS - 1, 0, -1):
+            older = log_file.with_name(f"{log_file.name}.{index}")
+            if older.exists():
+                older.replace(log_file.with_name(f"{log_file.name}.{index + 1}"))
+        log_file.replace(log_file.with_name(f"{log_file.name}.1"))
+    except OSError:
+        return

@@ -42,6 +42,7 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "PySide6.QtNetwork",  # the single-instance socket opens a second later
     "PySide6.QtSvg",  # the icons are rendered bitmaps
     "http.server",
+    "logging.handlers",  # the log file is rotated at start-up by the app itself
 )
 
 
