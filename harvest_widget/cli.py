@@ -26,12 +26,8 @@ from typing import Any, NoReturn, TextIO, TypeVar
 from harvest_widget import __version__
 from harvest_widget.api.api_detection import HARVEST_V2_URL, CredentialKind, detect_api
 from harvest_widget.api.errors import AuthError, HarvestError, NetworkError, NotFoundError
-from harvest_widget.api.oauth_loopback import (
-    BrowserOpener,
-    HarvestIdClient,
-    identity_url_for,
-    sign_in_with_harvest_id,
-)
+from harvest_widget.api.harvest_id import HarvestIdClient, identity_url_for
+from harvest_widget.api.oauth_loopback import BrowserOpener, sign_in_with_harvest_id
 from harvest_widget.api.v2_codec import HarvestAccount
 from harvest_widget.connection import ConnectionSetupError, NotSignedInError, open_engine, sign_in, sign_out
 from harvest_widget.core.account import HoursFormat, WhoAmI

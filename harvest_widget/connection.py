@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harvest_widget.api.auth import BasicAuth, OAuthToken
 from harvest_widget.api.backend import Backend
-from harvest_widget.api.oauth_loopback import HarvestIdClient, HarvestIdToken, identity_url_for
+from harvest_widget.api.harvest_id import HarvestIdClient, HarvestIdToken, identity_url_for
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter, SqliteWindowStore
 from harvest_widget.api.transport import DEFAULT_RETRIES
 from harvest_widget.api.v1 import connect_v1

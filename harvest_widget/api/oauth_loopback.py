@@ -12,7 +12,8 @@ The flow a desktop app can do without a web server of its own (RFC 8252):
 
 Harvest ID only accepts a `redirect_uri` that starts with the redirect URL registered for the OAuth
 client, so the client must be registered with the redirect URL `http://127.0.0.1`.
-All HTTP goes through `transport.Transport` (token grants via its refresh path, so the code, the
+The client and its renewing token, which every session needs, are in `harvest_id.py`; this module
+(the browser and the loopback server) loads only to sign in. All HTTP goes through `transport.Transport` (token grants via its refresh path, so the code, the
 tokens and the client secret are redacted from logs like every other credential).
 """
 
@@ -31,17 +32,15 @@ from typing import Any
 
 from harvest_widget.api.auth import OAuthToken
 from harvest_widget.api.errors import AuthError, NetworkError
+from harvest_widget.api.harvest_id import HarvestIdClient, HarvestIdToken
 from harvest_widget.api.transport import Transport
 from harvest_widget.api.v2_codec import HarvestAccount, parse_accounts, parse_json
 from harvest_widget.log import redact_value
 
 log = logging.getLogger(__name__)
 
-DEFAULT_IDENTITY_URL = "https://id.getharvest.com"
-TOKEN_PATH = "/api/v2/oauth2/token"
 ACCOUNTS_PATH = "/api/v2/accounts"
 CALLBACK_PATH = "/callback"
-RENEW_BEFORE_EXPIRY_SECONDS = 300.0
 
 BrowserOpener = Callable[[str], object]
 
@@ -177,79 +176,6 @@ def authorize_in_browser(
         if open_browser(url) is False and show_url is None:
             raise AuthError("Could not open a web browser for Harvest ID sign-in.")
         return redirect.wait(timeout)
-
-
-def identity_url_for(api_url: str) -> str:
-    """Harvest ID's address for an API address: Harvest's own for harvestapp.com, else the same host
-    (the sandbox serves the API and the identity endpoints together)."""
-    host = (urllib.parse.urlsplit(api_url).hostname or "").lower()
-    if host == "harvestapp.com" or host.endswith(".harvestapp.com"):
-        return DEFAULT_IDENTITY_URL
-    return api_url.rstrip("/")
-
-
-@dataclass(frozen=True, slots=True)
-class HarvestIdClient:
-    """The OAuth client the user registered in Harvest ID (Developers -> OAuth2 applications)."""
-
-    client_id: str
-    client_secret: str
-    identity_url: str = DEFAULT_IDENTITY_URL
-
-    @property
-    def token_url(self) -> str:
-        return self.identity_url.rstrip("/") + TOKEN_PATH
-
-
-class HarvestIdToken(OAuthToken):
-    """A Harvest ID access token that knows when it expires.
-
-    It renews at the identity host (`grant_type=refresh_token`) after a 401 (the transport asks) and
-    shortly before `expires_at` (`V2Backend` asks, through `Transport.refresh_auth`). A refresh reply
-    without a new refresh token keeps the old one (whether Harvest rotates it is not documented).
-    """
-
-    def __init__(
-        self,
-        access_token: str,
-        refresh_token: str | None,
-        client: HarvestIdClient,
-        *,
-        expires_at: float | None = None,
-        on_refresh: Callable[[str, str | None], None] | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            access_token,
-            refresh_token=refresh_token,
-            token_url=client.token_url,
-            client_id=client.client_id,
-            client_secret=client.client_secret,
-            on_refresh=on_refresh,
-        )
-        self.expires_at = expires_at
-        self._clock = clock
-
-    def expires_soon(self) -> bool:
-        return (
-            self.can_refresh
-            and self.expires_at is not None
-            and self._clock() >= self.expires_at - RENEW_BEFORE_EXPIRY_SECONDS
-        )
-
-    def accept_refresh(self, reply: Mapping[str, Any]) -> None:
-        """Take the renewed pair; the new expiry is set first, so `on_refresh` can store it too."""
-        expires_in = reply.get("expires_in")
-        valid_for = (
-            expires_in if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) else None
-        )
-        previous = self.expires_at
-        self.expires_at = self._clock() + valid_for if valid_for is not None else None
-        try:
-            super().accept_refresh(reply)
-        except ValueError:
-            self.expires_at = previous  # a reply without a token changes nothing
-            raise
 
 
 class _CodeGrant:

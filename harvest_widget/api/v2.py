@@ -28,7 +28,7 @@ from harvest_widget.api import v2_codec
 from harvest_widget.api.api_detection import HARVEST_V2_URL
 from harvest_widget.api.auth import Auth, BasicAuth, OAuthToken
 from harvest_widget.api.errors import AuthError, ProtocolError, ValidationError
-from harvest_widget.api.oauth_loopback import TOKEN_PATH, HarvestIdToken, identity_url_for
+from harvest_widget.api.harvest_id import TOKEN_PATH, HarvestIdToken, identity_url_for
 from harvest_widget.api.rate_limiter import SlidingWindowLimiter
 from harvest_widget.api.transport import DEFAULT_RETRIES, Transport
 from harvest_widget.api.v2_codec import JsonObject
@@ -304,7 +304,7 @@ def connect_v2(
 ) -> V2Backend:
     """A v2 backend on a fresh transport: `auth` is a `PersonalAccessToken` or a Harvest ID OAuth
     token; every request names `account_id` (`Harvest-Account-Id`). An `OAuthToken` without a token
-    URL renews at Harvest ID (`oauth_loopback.identity_url_for(base_url)`)."""
+    URL renews at Harvest ID (`harvest_id.identity_url_for(base_url)`)."""
     if isinstance(auth, BasicAuth):
         raise AuthError("Harvest API v2 has no password sign-in; use a Personal Access Token or Harvest ID.")
     if isinstance(auth, OAuthToken) and auth.token_url is None and auth.refresh_token:

@@ -115,11 +115,8 @@ class AccountSource:
 
     def _sign_in_with_harvest_id(self, request: SignInRequest) -> Engine:
         """Harvest ID in the system browser (blocks this worker until the redirect or 5 minutes)."""
-        from harvest_widget.api.oauth_loopback import (
-            HarvestIdClient,
-            identity_url_for,
-            sign_in_with_harvest_id,
-        )
+        from harvest_widget.api.harvest_id import HarvestIdClient, identity_url_for
+        from harvest_widget.api.oauth_loopback import sign_in_with_harvest_id
         from harvest_widget.connection import ConnectionSetupError
         from harvest_widget.credentials import Secrets
 
