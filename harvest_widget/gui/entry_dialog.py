@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
 
 from harvest_widget.core.timesheet import Entry, EntryChanges, Project
 from harvest_widget.gui.project_picker import ProjectPicker
-from harvest_widget.gui.style import ERROR_STYLE
+from harvest_widget.gui.style import show_as_error
 
 
 class EntryDialog(QDialog):
@@ -25,7 +25,7 @@ class EntryDialog(QDialog):
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("ddd d MMM yyyy")
         self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
+        show_as_error(self.error)
         self.error.hide()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self

@@ -20,7 +20,7 @@ from harvest_widget.core.account import TimerMode
 from harvest_widget.core.durations import DurationError, parse_duration, seconds_to_hours
 from harvest_widget.core.timesheet import EntryDraft, Project
 from harvest_widget.gui.project_picker import ProjectPicker
-from harvest_widget.gui.style import ERROR_STYLE
+from harvest_widget.gui.style import show_as_error
 
 
 class QuickEntry(QWidget):
@@ -58,7 +58,7 @@ class QuickEntry(QWidget):
         self.save_button.setToolTip("Save the entry (Enter); with no hours it starts a timer")
         self.error = QLabel(self)
         self.error.setObjectName("quickEntryError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        show_as_error(self.error)
         self.error.setWordWrap(True)
         self.error.hide()
 

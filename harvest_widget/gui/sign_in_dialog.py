@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from harvest_widget.api.api_detection import ApiChoice, CredentialKind, detect_api
-from harvest_widget.gui.style import ERROR_STYLE
+from harvest_widget.gui.style import show_as_error
 from harvest_widget.gui.worker import SignInRequest
 
 
@@ -103,7 +103,7 @@ class SignInDialog(QDialog):
 
         self.error = QLabel(self)
         self.error.setObjectName("signInError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        show_as_error(self.error)
         self.error.setWordWrap(True)
         self.error.hide()
         self.busy = QProgressBar(self)
@@ -198,7 +198,7 @@ class SignInDialog(QDialog):
         else:
             text = f"Signs in to API {choice.version} at {choice.address}."
         self.api_hint.setText(text)
-        self.api_hint.setStyleSheet(ERROR_STYLE if warning else "")
+        show_as_error(self.api_hint, warning)
         self.api_hint.setVisible(bool(text))
 
     def set_busy(self, busy: bool, busy_text: str = "Checking with Harvest…") -> None:

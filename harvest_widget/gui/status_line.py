@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from harvest_widget.gui.style import ERROR_STYLE
+from harvest_widget.gui.style import show_as_error, show_as_waiting
 
 if TYPE_CHECKING:  # the sync package is loaded on the worker thread, after the first paint
     from harvest_widget.sync.snapshots import SyncStatus
@@ -60,7 +60,7 @@ class StatusLine(QWidget):
         self.text.setObjectName("statusText")
         self.error = QLabel(self)
         self.error.setObjectName("statusError")
-        self.error.setStyleSheet(ERROR_STYLE)
+        show_as_error(self.error)
         self.error.setWordWrap(True)
         self.details_button = QPushButton("Details…", self)
         self.details_button.setFlat(True)
@@ -103,7 +103,7 @@ class StatusLine(QWidget):
             return
         self.text.setText(describe_status(status, self._now(), syncing=self._syncing))
         waiting = self.is_throttled() or status.offline or status.auth_failed
-        self.text.setStyleSheet("color: #9a4a00; font-weight: 600;" if waiting else "")
+        show_as_waiting(self.text, waiting)
         if self.is_throttled():
             if not self._countdown.isActive():
                 self._countdown.start()

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from harvest_widget.core.account import TimerMode
 from harvest_widget.gui.quick_entry import QuickEntry
+from harvest_widget.gui.style import ERROR_COLOR
 from tests.gui.factories import DAY, PROJECTS
 
 
@@ -48,6 +49,7 @@ def test_bad_hours_keep_the_input_and_say_what_is_accepted(qtbot, quick):
     with qtbot.assertNotEmitted(quick.submitted):
         quick.submit()
     assert "1:30" in quick.error.text()
+    assert quick.error.palette().color(quick.error.foregroundRole()) == ERROR_COLOR
     assert quick.notes.text() == "keep me"
 
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from harvest_widget.credentials import SERVICE
+from harvest_widget.gui.style import ERROR_COLOR
 from tests.gui.conftest import WAIT_MS, make_shell
 
 
@@ -117,13 +118,16 @@ def test_the_api_is_detected_from_the_address_and_the_credential(qtbot, first_ru
     assert dialog.api_hint.text() == "Signs in to API v2 at api.harvestapp.com."
     dialog.use_password.setChecked(True)
     assert dialog.api_hint.text() == "Signs in to API v1 at acme.harvestapp.com."
+    assert dialog.api_hint.palette().color(dialog.api_hint.foregroundRole()) != ERROR_COLOR
 
     dialog.account_url.setText("https://api.harvestapp.com")
     assert "no password sign-in" in dialog.api_hint.text()
+    assert dialog.api_hint.palette().color(dialog.api_hint.foregroundRole()) == ERROR_COLOR
     dialog.email.setText("someone@example.com")
     dialog.password.setText("secret")
     dialog.sign_in_button.click()
     assert "no password sign-in" in dialog.error.text()
+    assert dialog.error.palette().color(dialog.error.foregroundRole()) == ERROR_COLOR
 
     # A token for API v2's address is a personal access token, whichever token button was chosen.
     dialog.use_token.setChecked(True)
