@@ -11,12 +11,22 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDateEdit,
+    QCalendarWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -48,6 +58,7 @@ from harvest_widget.gui.entry_table_model import (
 )
 from harvest_widget.gui.quick_entry import QuickEntry
 from harvest_widget.gui.status_line import StatusLine
+from harvest_widget.gui.style import show_as_hint
 from harvest_widget.gui.tray_icons import app_icon
 from harvest_widget.gui.worker import DayView, WorkerHandle
 
@@ -81,6 +92,61 @@ class TimerButtonDelegate(QStyledItemDelegate):
             button.palette = palette
         style = QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_PushButton, button, painter)
+
+
+class DateButton(QToolButton):
+    """The shown day ("Sat 28 Nov 2026"); a click opens a calendar on it, and picking a day (click or
+    Enter) emits `picked(date)`. Escape or a click elsewhere closes the calendar.
+
+    Not a QDateEdit: building one sets up Qt's locale machinery, ~6 ms before the window's first
+    paint. The date is written by Python and the calendar is built the first time it is opened.
+    """
+
+    picked = Signal(object)  # dt.date
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._calendar: QCalendarWidget | None = None
+        self.setToolTip("Choose a date (Ctrl+G)")
+        self.clicked.connect(self.open_calendar)
+        self.set_date(dt.date.today())
+
+    def set_date(self, day: dt.date) -> None:
+        self._date = day
+        self.setText(f"{day:%a} {day.day} {day:%b %Y} \u25be")  # a small down-pointing triangle
+
+    def calendar(self) -> QCalendarWidget | None:
+        """The calendar, once it has been opened."""
+        return self._calendar
+
+    def open_calendar(self) -> None:
+        calendar = self._calendar or self._build_calendar()
+        calendar.setSelectedDate(QDate(self._date.year, self._date.month, self._date.day))
+        size = calendar.sizeHint()
+        screen = self.screen().availableGeometry()
+        below = self.mapToGlobal(QPoint(self.width() - size.width(), self.height()))
+        x = max(screen.left(), min(below.x(), screen.right() + 1 - size.width()))
+        y = (
+            below.y()
+            if below.y() + size.height() <= screen.bottom() + 1
+            else below.y() - self.height() - size.height()
+        )
+        calendar.setGeometry(x, y, size.width(), size.height())
+        calendar.show()
+        calendar.setFocus(Qt.FocusReason.PopupFocusReason)
+
+    def _build_calendar(self) -> QCalendarWidget:
+        calendar = QCalendarWidget(self)
+        calendar.setWindowFlags(Qt.WindowType.Popup)
+        calendar.clicked.connect(self._pick)
+        calendar.activated.connect(self._pick)  # Enter
+        self._calendar = calendar
+        return calendar
+
+    def _pick(self, value: QDate) -> None:
+        if self._calendar is not None:
+            self._calendar.hide()
+        self.picked.emit(value.toPython())
 
 
 class TimesheetWindow(QMainWindow):
@@ -123,7 +189,7 @@ class TimesheetWindow(QMainWindow):
             "No time on this day yet. Pick a project above and press Enter to start a timer.", self
         )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setStyleSheet("color: palette(mid); padding: 18px;")
+        show_as_hint(self.empty_label)
         layout.addWidget(self.empty_label)
         layout.addWidget(self._build_undo_banner())
         footer = QHBoxLayout()
@@ -157,18 +223,15 @@ class TimesheetWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
         self.day_label.setFont(font)
-        self.date_picker = QDateEdit(self)
-        self.date_picker.setCalendarPopup(True)
-        self.date_picker.setDisplayFormat("yyyy-MM-dd")
-        self.date_picker.setToolTip("Choose a date (Ctrl+G)")
-        self.date_picker.dateChanged.connect(self._on_date_picked)
+        self.date_button = DateButton(self)
+        self.date_button.picked.connect(self.show_date)
         self.sync_button = QToolButton(self)
         self.sync_button.setText("Sync now")
         for widget in (self.prev_button, self.today_button, self.next_button):
             header.addWidget(widget)
         header.addSpacing(10)
         header.addWidget(self.day_label, 1)
-        header.addWidget(self.date_picker)
+        header.addWidget(self.date_button)
         header.addWidget(self.sync_button)
         return header
 
@@ -306,7 +369,7 @@ class TimesheetWindow(QMainWindow):
         self.next_action = self._action("Ne&xt day", "Alt+Right", lambda: self.step_day(1), "Next day")
         self.today_action = self._action("&Today", "Alt+Home", self.go_today, "Back to today")
         self.pick_date_action = self._action(
-            "&Go to date…", "Ctrl+G", self._focus_date_picker, "Choose a date"
+            "&Go to date…", "Ctrl+G", self.date_button.open_calendar, "Choose a date"
         )
         self.sync_action = self._action(
             "S&ync now", QKeySequence.StandardKey.Refresh, self._worker.sync_now, "Sync with Harvest now"
@@ -404,9 +467,7 @@ class TimesheetWindow(QMainWindow):
         is_today = shown.date == view.today.date
         self.day_label.setText(("Today, " if is_today else "") + f"{shown.date:%A %-d %B %Y}")
         self.today_button.setEnabled(not is_today)
-        self.date_picker.blockSignals(True)
-        self.date_picker.setDate(QDate(shown.date.year, shown.date.month, shown.date.day))
-        self.date_picker.blockSignals(False)
+        self.date_button.set_date(shown.date)
         style = self.hours_format()
         for button, (day, hours) in zip(self.day_buttons, view.week, strict=True):
             button.setText(f"{day:%a %-d}\n{NOT_READ if hours is None else format_hours(hours, style)}")
@@ -571,12 +632,6 @@ class TimesheetWindow(QMainWindow):
             self._worker.show_day(None)
         else:
             self._worker.show_day(day)
-
-    def _on_date_picked(self, value: QDate) -> None:
-        self.show_date(value.toPython())  # type: ignore[arg-type]
-
-    def _focus_date_picker(self) -> None:
-        self.date_picker.setFocus()
 
     def _on_week_day_clicked(self, button: QToolButton) -> None:
         day = button.property("day")

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QCalendarWidget, QDateEdit, QLineEdit, QTableView, QWidget
 
 from harvest_widget.gui.entry_table_model import COL_HOURS, COL_NOTES, COL_TIMER
 from tests.gui.conftest import wait_view
@@ -132,6 +132,33 @@ def test_delete_then_undo_brings_the_entry_back(qtbot, shell, sandbox):
     )
 
 
+def calendar_cell(calendar, day):
+    """Where `day` (the 15th to the 21st: once in any month's grid) is drawn in the calendar."""
+    grid = calendar.findChild(QTableView)
+    first_column = (
+        0 if calendar.verticalHeaderFormat() == calendar.VerticalHeaderFormat.NoVerticalHeader else 1
+    )
+    cells = [
+        grid.model().index(row, column)
+        for row in range(1, grid.model().rowCount())  # row 0 names the weekdays
+        for column in range(first_column, grid.model().columnCount())
+    ]
+    (cell,) = [index for index in cells if index.data() == day.day]
+    return grid.viewport(), grid.visualRect(cell).center()
+
+
+def open_date_picker_with_ctrl_g(qtbot, window):
+    # Offscreen Qt leaves a closed popup as the active window; a window manager gives it back.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.table, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    calendar = window.date_button.calendar()
+    qtbot.waitUntil(lambda: calendar is not None and calendar.isVisible())
+    keyboard = QApplication.focusWidget()
+    assert keyboard is not None and calendar.isAncestorOf(keyboard)
+    return calendar, keyboard
+
+
 def test_day_navigation_previous_next_today_and_date_picker(qtbot, shell):
     window = shell.window
     today = window.current_view().today.date
@@ -141,12 +168,60 @@ def test_day_navigation_previous_next_today_and_date_picker(qtbot, shell):
     assert window.today_button.isEnabled()
     window.next_action.trigger()
     wait_view(qtbot, shell, lambda v: v.shown.date == today)
-    window.show_date(today - dt.timedelta(days=3))
-    wait_view(qtbot, shell, lambda v: v.shown.date == today - dt.timedelta(days=3))
+
+    # The date button opens a calendar on the shown day; arrow keys move, Enter shows the day.
+    assert window.date_button.toolTip() == "Choose a date (Ctrl+G)"
+    assert window.date_button.text().startswith(f"{today:%a} {today.day} {today:%b %Y}")
+    qtbot.mouseClick(window.date_button, Qt.MouseButton.LeftButton)
+    calendar = window.date_button.calendar()
+    qtbot.waitUntil(calendar.isVisible)
+    assert calendar.selectedDate().toPython() == today
+    keyboard = QApplication.focusWidget()
+    assert calendar.isAncestorOf(keyboard)
+    for _ in range(3):
+        qtbot.keyClick(keyboard, Qt.Key.Key_Left)
+    qtbot.keyClick(keyboard, Qt.Key.Key_Return)
+    picked = today - dt.timedelta(days=3)
+    wait_view(qtbot, shell, lambda v: v.shown.date == picked)
+    assert not calendar.isVisible()
+    assert window.date_button.text().startswith(f"{picked:%a} {picked.day} {picked:%b %Y}")
     checked = [b for b in window.day_buttons if b.isChecked()]
-    assert len(checked) == 1 and checked[0].property("day") == (today - dt.timedelta(days=3)).isoformat()
+    assert len(checked) == 1 and checked[0].property("day") == picked.isoformat()
+
+    # Ctrl+G opens it on the shown day with the keyboard in it; Escape closes it and changes nothing.
+    calendar, keyboard = open_date_picker_with_ctrl_g(qtbot, window)
+    assert calendar.selectedDate().toPython() == picked
+    qtbot.keyClick(keyboard, Qt.Key.Key_Down)
+    qtbot.keyClick(keyboard, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not calendar.isVisible())
+    assert window.current_view().shown.date == picked
+
+    # A click on a day shows it.
+    clicked = picked.replace(day=18 if picked.day != 18 else 19)
+    calendar, _ = open_date_picker_with_ctrl_g(qtbot, window)
+    grid, position = calendar_cell(calendar, clicked)
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=position)
+    wait_view(qtbot, shell, lambda v: v.shown.date == clicked)
+    assert not calendar.isVisible()
+
     window.today_action.trigger()
     wait_view(qtbot, shell, lambda v: v.shown.date == today)
+
+
+def test_the_window_starts_without_style_sheets_or_a_date_editor(qtbot, shell):
+    """Both slow the first paint: a style sheet installs Qt's style-sheet engine, a QDateEdit sets
+    up the locale machinery. The calendar is built when the user first opens the date picker."""
+    window = shell.window
+    widgets = [window, *window.findChildren(QWidget)]
+    assert [w for w in widgets if w.styleSheet()] == []
+    assert QApplication.instance().styleSheet() == ""
+    assert {w.style().metaObject().className() for w in widgets}.isdisjoint({"QStyleSheetStyle"})
+    assert window.findChildren(QDateEdit) == [] and window.findChildren(QCalendarWidget) == []
+    assert window.date_button.calendar() is None
+
+    qtbot.mouseClick(window.date_button, Qt.MouseButton.LeftButton)
+    assert window.findChildren(QCalendarWidget) == [window.date_button.calendar()]
+    assert window.date_button.calendar().isVisible()
 
 
 def test_locked_entries_are_read_only_and_say_why(qtbot, shell, sandbox):
