@@ -15,7 +15,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from harvest_widget.gui.crash import CrashDialog, CrashReporter, DialogFactory, install_crash_handlers
+from harvest_widget.gui.crash import CrashReporter, DialogFactory, install_crash_handlers
+from harvest_widget.gui.crash_dialog import CrashDialog
 from harvest_widget.log import redact_value, setup_logging
 from harvest_widget.paths import AppPaths
 

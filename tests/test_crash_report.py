@@ -29,7 +29,7 @@ CHILD = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from harvest_widget.credentials import CredentialStore, Secrets
     from harvest_widget.gui import app as gui_app
-    from harvest_widget.gui.crash import CrashDialog
+    from harvest_widget.gui.crash_dialog import CrashDialog
     from harvest_widget.gui.timesheet_window import TimesheetWindow
     from harvest_widget.paths import app_paths
     from harvest_widget.settings import Settings, save_settings

@@ -9,6 +9,8 @@ time, a dialog does not.
 Safety rules: the details shown or copied pass through `log.redact`, like every log line; while a
 crash dialog is open, further exceptions are only logged; if the dialog itself cannot be built,
 dialogs are switched off and crashes are only logged, so a broken dialog can never loop.
+The dialog (gui/crash_dialog.py) is imported when something has crashed, not at start-up: its
+widget classes would cost the first paint a few milliseconds and ~2 MB for a rare event.
 """
 
 from __future__ import annotations
@@ -19,32 +21,25 @@ import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import (
+    QCoreApplication,
     QMessageLogContext,
     QObject,
     QtMsgType,
-    QUrl,
     Signal,
     qInstallMessageHandler,
     qVersion,
-)
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from harvest_widget import APP_NAME, __version__
 from harvest_widget.log import redact
 from harvest_widget.paths import AppPaths
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
@@ -58,13 +53,7 @@ _QT_LEVELS = {
 }
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-DialogFactory = Callable[[str, str, AppPaths], QDialog]
-
-
-def open_log_folder(paths: AppPaths) -> bool:
-    """Show the log folder in the file manager (for Settings and the crash dialog)."""
-    paths.log_dir.mkdir(parents=True, exist_ok=True)
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir)))
+DialogFactory = Callable[[str, str, AppPaths], "QDialog"]
 
 
 def crash_details(exc_info: ExcInfo, paths: AppPaths, thread_name: str | None = None) -> str:
@@ -82,44 +71,6 @@ def crash_details(exc_info: ExcInfo, paths: AppPaths, thread_name: str | None = 
     return redact("\n".join(lines))
 
 
-class CrashDialog(QDialog):
-    """Says that something went wrong, shows the redacted details and offers to copy them."""
-
-    def __init__(self, summary: str, details: str, paths: AppPaths, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Harvest Widget: something went wrong")
-        self.details = details
-        self._paths = paths
-        message = QLabel(
-            f"<b>{summary}</b><br>The widget keeps running and your tracked time is saved. "
-            "If it misbehaves, quit and start it again. To report the problem, copy the details "
-            "below into your report; passwords and tokens are removed from them."
-        )
-        message.setWordWrap(True)
-        text = QPlainTextEdit(details)
-        text.setReadOnly(True)
-        text.setMinimumSize(560, 220)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.copy_button = QPushButton("Copy details")
-        self.open_log_button = QPushButton("Open log folder")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.open_log_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.open_log_button.clicked.connect(self._on_open_log_button_clicked)
-        layout = QVBoxLayout(self)
-        layout.addWidget(message)
-        layout.addWidget(text)
-        layout.addWidget(buttons)
-
-    def _on_copy_button_clicked(self) -> None:
-        QGuiApplication.clipboard().setText(self.details)
-        self.copy_button.setText("Copied")
-
-    def _on_open_log_button_clicked(self) -> None:
-        open_log_folder(self._paths)
-
-
 class CrashReporter(QObject):
     """Owns the installed hooks and the one crash dialog; `uninstall()` puts the previous hooks back.
 
@@ -133,7 +84,7 @@ class CrashReporter(QObject):
     def __init__(self, paths: AppPaths, dialog_factory: DialogFactory | None = None) -> None:
         super().__init__()
         self._paths = paths
-        self._dialog_factory: DialogFactory = dialog_factory or CrashDialog
+        self._dialog_factory = dialog_factory
         self.dialog: QDialog | None = None
         self.dialogs_enabled = True
         self._in_hook = threading.local()
@@ -180,13 +131,18 @@ class CrashReporter(QObject):
             self._in_hook.active = False
 
     def _on_crashed(self, summary: str, details: str) -> None:
-        if not self.dialogs_enabled or QApplication.instance() is None:
+        if not self.dialogs_enabled or QCoreApplication.instance() is None:
             return
         if self.dialog is not None and self.dialog.isVisible():
             log.info("A crash dialog is already open; this crash is only logged")
             return
         try:
-            self.dialog = self._dialog_factory(summary, details, self._paths)
+            factory = self._dialog_factory
+            if factory is None:
+                from harvest_widget.gui.crash_dialog import CrashDialog
+
+                factory = CrashDialog
+            self.dialog = factory(summary, details, self._paths)
             self.dialog.show()
         except Exception:
             self.dialogs_enabled = False

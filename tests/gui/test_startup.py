@@ -43,6 +43,7 @@ NOT_BEFORE_THE_FIRST_PAINT = (
     "PySide6.QtSvg",  # the icons are rendered bitmaps
     "http.server",
     "logging.handlers",  # the log file is rotated at start-up by the app itself
+    "harvest_widget.gui.crash_dialog",  # loaded when something has crashed
 )
 
 
