@@ -10,6 +10,8 @@ resident memory after start-up and at the end, next to the bare window's, and ho
 requests it made per minute while idle (from the sandbox's request log).
 
 Targets: start-up <= 1.5x the bare window, memory <= 1.5x, no growth over the soak, <= 1 request/min.
+The machine is shared and noisy, so start-up shows the fastest run beside the median: the fastest
+run of each kind is the one least disturbed by other work.
 
 Both children run as an installed app does: from compiled bytecode (pip and PyInstaller ship .pyc
 files), kept in a throwaway PYTHONPYCACHEPREFIX that one discarded warm-up run of each fills, even
@@ -275,19 +277,19 @@ def main() -> int:
             app_tray_ms.append((events["tray_shown"][0]["t"] - started) * 1000)
             app_paint_ms.append((events["painted"][0]["t"] - started) * 1000)
             app_rss.append(events["rss"][0]["kb"])
-        bare, minimal, tray, paint = (
-            statistics.median(bare_ms),
-            statistics.median(minimal_ms),
-            statistics.median(app_tray_ms),
-            statistics.median(app_paint_ms),
+        bare, bare_fastest = statistics.median(bare_ms), min(bare_ms)
+        print(f"start-up over {args.runs} runs (offscreen, process start to ...): median, and fastest run")
+        print(f"  bare PySide6 window, first paint      {bare:5.0f} ms          {bare_fastest:5.0f} ms")
+        rows = (
+            ("minimal tray + table window, paint  ", minimal_ms, ""),
+            ("widget: tray icon shown             ", app_tray_ms, ""),
+            ("widget: today's entries painted     ", app_paint_ms, "   (target <= 1.5x)"),
         )
-        print(f"start-up, median of {args.runs} runs (offscreen, process start to ...):")
-        print(f"  bare PySide6 window, first paint      {bare:7.0f} ms")
-        print(f"  minimal tray + table window, paint    {minimal:7.0f} ms  ({minimal / bare:.2f}x bare)")
-        print(f"  widget: tray icon shown               {tray:7.0f} ms  ({tray / bare:.2f}x bare)")
-        print(
-            f"  widget: today's entries painted       {paint:7.0f} ms  ({paint / bare:.2f}x bare; target <= 1.5x)"
-        )
+        for label, samples, target in rows:
+            median, fastest = statistics.median(samples), min(samples)
+            print(
+                f"  {label}  {median:5.0f} ms ({median / bare:.2f}x)  {fastest:5.0f} ms ({fastest / bare_fastest:.2f}x){target}"
+            )
         bare_mb, app_mb = statistics.median(bare_rss) / 1024, statistics.median(app_rss) / 1024
         minimal_mb = statistics.median(minimal_rss) / 1024
         libraries_mb = statistics.median(libraries_rss) / 1024
