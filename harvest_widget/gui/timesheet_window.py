@@ -465,15 +465,17 @@ class TimesheetWindow(QMainWindow):
         if shown.whoami is not None and shown.whoami != self._whoami:
             self.set_whoami(shown.whoami)
         is_today = shown.date == view.today.date
-        self.day_label.setText(("Today, " if is_today else "") + f"{shown.date:%A %-d %B %Y}")
+        self.day_label.setText(
+            ("Today, " if is_today else "") + f"{shown.date:%A} {shown.date.day} {shown.date:%B %Y}"
+        )
         self.today_button.setEnabled(not is_today)
         self.date_button.set_date(shown.date)
         style = self.hours_format()
         for button, (day, hours) in zip(self.day_buttons, view.week, strict=True):
-            button.setText(f"{day:%a %-d}\n{NOT_READ if hours is None else format_hours(hours, style)}")
+            button.setText(f"{day:%a} {day.day}\n{NOT_READ if hours is None else format_hours(hours, style)}")
             button.setProperty("day", day.isoformat())
             button.setChecked(day == shown.date)
-            button.setToolTip(f"{day:%A %-d %B}" + (" (today)" if day == view.today.date else ""))
+            button.setToolTip(f"{day:%A} {day.day} {day:%B}" + (" (today)" if day == view.today.date else ""))
         self.week_total_label.setText(
             f"Week\n{format_hours(sum((h for _, h in view.week if h is not None), Decimal(0)), style)}"
         )
