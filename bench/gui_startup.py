@@ -89,13 +89,9 @@ def child_bare() -> None:
 def child_minimal(libraries: bool = False) -> None:
     """The floor for a tray app: a main window with a 2-row table, a line edit and a tray icon.
     With `libraries`, it also holds what the design card prescribes for talking to Harvest: a
-    requests session (with urllib3, ssl, charset_normalizer, idna) and the keyring."""
-    if libraries:
-        import keyring
-        import requests
-
-        requests.Session()
-        keyring.get_keyring()
+    requests session (with urllib3, ssl, charset_normalizer, idna) and the keyring, loaded after
+    PySide6 as any Qt app must load them (PySide's import hook then reads each one's source, and
+    linecache keeps it: ~6 MB for these libraries)."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import (
@@ -109,6 +105,12 @@ def child_minimal(libraries: bool = False) -> None:
     )
 
     app = QApplication([sys.argv[0]])
+    if libraries:
+        import keyring
+        import requests
+
+        requests.Session()
+        keyring.get_keyring()
     window = QMainWindow()
     central = QWidget()
     layout = QVBoxLayout(central)
