@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+log = logging.getLogger(__name__)
 
 _WEEKDAYS = {
     "monday": 0,
@@ -16,11 +20,14 @@ _WEEKDAYS = {
 }
 
 
+@functools.cache
 def zone(name: str) -> dt.tzinfo:
-    """The IANA zone `name`, or UTC when the name is unknown (never raises)."""
+    """The IANA zone `name`, or UTC when the name is unknown (never raises; logged once per name,
+    since "today" is then UTC's date, which is worth finding in a user's log)."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: dates are taken in UTC", name)
         return dt.UTC
 
 

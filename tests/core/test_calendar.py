@@ -60,8 +60,15 @@ def test_today_is_the_date_in_the_users_zone_not_the_machines() -> None:
     )
 
 
-def test_an_unknown_zone_falls_back_to_utc() -> None:
+def test_an_unknown_zone_falls_back_to_utc_and_says_so_once(caplog: pytest.LogCaptureFixture) -> None:
+    zone.cache_clear()
     assert zone("Not/AZone") is dt.UTC and zone("") is dt.UTC
+    assert zone("Not/AZone") is dt.UTC
+    warnings = [r.getMessage() for r in caplog.records if r.name == "harvest_widget.core.calendar"]
+    assert warnings == [
+        "unknown time zone 'Not/AZone': dates are taken in UTC",
+        "unknown time zone '': dates are taken in UTC",
+    ]
     assert today_in("Not/AZone", dt.datetime(2026, 1, 1, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 1, 1)
 
 
