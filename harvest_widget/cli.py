@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -1123,6 +1124,14 @@ def known_failure(error: Exception) -> tuple[int, str]:
     return code, message
 
 
+def _tolerate_unencodable_output() -> None:
+    """Windows writes redirected output in the ANSI code page (cp1252 and the like), which cannot
+    encode every note or project name: such a character is printed as "?", not a failed command."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -1133,6 +1142,7 @@ def main(
     """Run one command; returns the exit code (see `EXIT_CODES_HELP`). `open_browser` opens the
     Harvest ID sign-in page (the system browser)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerate_unencodable_output()
     paths = app_paths()
     handler: logging.Handler | None = None
     try:

@@ -80,3 +80,31 @@ def test_the_installed_entry_point_logs_in_adds_and_reads_back(sandbox: Sandbox,
     for path in home.rglob("*"):
         assert not path.is_file() or secret not in path.read_bytes(), path
     assert (home / "logs").is_dir() and any((home / "logs").iterdir())
+
+
+def test_output_a_console_cannot_encode_is_replaced_not_fatal(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Windows writes redirected output in the ANSI code page (cp1252), which has no Japanese."""
+    env = {
+        **os.environ,
+        HOME_ENV: str(tmp_path / "home"),
+        "PYTHON_KEYRING_BACKEND": "tests.cli.file_keyring.FileKeyring",
+        FILE_ENV: str(tmp_path / "keyring.json"),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "cp1252",
+    }
+    user = sandbox.users["admin"]
+    login = run(
+        env, "login", "--url", sandbox.url, "--email", user.email, "--password-stdin", stdin=user.password
+    )
+    assert login.returncode == EXIT_OK, login.stderr
+    for argv in (["add", "ACME-01", "dev", "0:30", "--notes", "会議 notes"], ["day"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "harvest_widget", *argv],
+            capture_output=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == EXIT_OK, done.stderr.decode("cp1252")
+        assert "?? notes" in done.stdout.decode("cp1252")
