@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import secrets
+import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +23,8 @@ from harvest_widget.gui.crash import CrashReporter, DialogFactory, install_crash
 from harvest_widget.gui.crash_dialog import CrashDialog
 from harvest_widget.log import redact_value, setup_logging
 from harvest_widget.paths import AppPaths
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Emitter(QObject):
@@ -48,6 +54,17 @@ def install(
     reporter = install_crash_handlers(home, dialog_factory)
     request.addfinalizer(reporter.uninstall)
     return reporter
+
+
+def run_fresh(code: str) -> dict[str, object]:
+    """Run `code` in a new interpreter (offscreen Qt, this process's environment, so the test's
+    home) and return the JSON object it prints last."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    args = [sys.executable, "-c", textwrap.dedent(code)]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return report
 
 
 def raise_in_slot(message: str) -> Emitter:
@@ -83,6 +100,62 @@ def test_exception_in_slot_is_logged_and_dialog_copies_redacted_details(
     assert "Traceback (most recent call last)" in text
     assert "RuntimeError: could not save, password was [REDACTED]" in text
     assert secret not in text
+
+
+def test_importing_the_crash_hooks_loads_neither_the_dialog_nor_qtwidgets() -> None:
+    report = run_fresh(
+        """
+        import json, sys
+        import harvest_widget.gui.crash
+        watched = ("harvest_widget.gui.crash_dialog", "PySide6.QtWidgets")
+        print(json.dumps({"loaded": [name for name in watched if name in sys.modules]}))
+        """
+    )
+    assert report == {"loaded": []}
+
+
+def test_a_crash_under_a_core_application_is_logged_without_building_a_dialog(home: AppPaths) -> None:
+    report = run_fresh(
+        """
+        import json, sys
+        from PySide6.QtCore import QCoreApplication
+        from harvest_widget.gui.crash import install_crash_handlers
+        from harvest_widget.log import setup_logging
+        from harvest_widget.paths import app_paths
+
+        app = QCoreApplication([])
+        paths = app_paths().ensure()
+        setup_logging(paths.log_file)
+        reporter = install_crash_handlers(paths)
+        try:
+            raise RuntimeError("headless")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+        app.processEvents()
+        loaded = "harvest_widget.gui.crash_dialog" in sys.modules
+        print(json.dumps({"dialog": reporter.dialog is not None, "dialog_module_loaded": loaded}))
+        """
+    )
+    assert report == {"dialog": False, "dialog_module_loaded": False}
+    assert "RuntimeError: headless" in home.log_file.read_text(encoding="utf-8")
+
+
+def test_a_dialog_module_that_fails_to_import_turns_dialogs_off(
+    qtbot: QtBot,
+    home: AppPaths,
+    log_file: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "harvest_widget.gui.crash_dialog", None)  # the import raises
+    reporter = install(home, request)
+    _first = raise_in_slot("first")
+    qtbot.waitUntil(lambda: not reporter.dialogs_enabled)
+    assert reporter.dialog is None
+    text = log_file.read_text(encoding="utf-8")
+    assert "RuntimeError: first" in text
+    assert "The crash dialog failed" in text
+    assert "import of harvest_widget.gui.crash_dialog halted" in text
 
 
 def test_second_crash_while_the_dialog_is_open_is_only_logged(

@@ -131,8 +131,9 @@ class CrashReporter(QObject):
             self._in_hook.active = False
 
     def _on_crashed(self, summary: str, details: str) -> None:
-        if not self.dialogs_enabled or QCoreApplication.instance() is None:
-            return
+        app = QCoreApplication.instance()
+        if not self.dialogs_enabled or app is None or not app.inherits("QApplication"):
+            return  # a dialog needs a QApplication; without one, building it would abort Qt
         if self.dialog is not None and self.dialog.isVisible():
             log.info("A crash dialog is already open; this crash is only logged")
             return
