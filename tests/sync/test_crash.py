@@ -62,7 +62,11 @@ class Ledger:
         elif op == "edit":
             key.created = True
             new = Decimal(str(record["hours"]))
-            key.hours = {new} if certain else {*key.hours, new}
+            if certain:
+                key.hours = {new}
+            elif key.hours:  # killed mid-edit: the old hours or the new ones
+                key.hours = {*key.hours, new}
+            # else: a stopped timer's entry, whose hours were never known: any hours stay right
         elif op == "delete":
             key.created = True
             key.deleted = True if certain else None
